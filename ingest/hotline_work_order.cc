@@ -1,0 +1,177 @@
+#include "ingest/hotline_work_order.h"
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "ingest/utf8.h"
+
+namespace minsheng::ingest {
+namespace {
+
+using Json = nlohmann::json;
+
+absl::Status FieldError(absl::string_view field, absl::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
+}
+
+// Reads an optional string field; JSON null counts as absent.
+absl::StatusOr<std::optional<std::string>> OptionalString(const Json& object,
+                                                          absl::string_view field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) return FieldError(field, "must be a string");
+  return it->get<std::string>();
+}
+
+absl::StatusOr<std::string> RequiredString(const Json& object, absl::string_view field) {
+  auto value = OptionalString(object, field);
+  if (!value.ok()) return value.status();
+  if (!value->has_value() || absl::StripAsciiWhitespace(**value).empty()) {
+    return FieldError(field, "missing");
+  }
+  return std::move(**value);
+}
+
+absl::StatusOr<std::optional<double>> OptionalNumber(const Json& object, absl::string_view field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) return FieldError(field, "must be a number");
+  return it->get<double>();
+}
+
+// RFC 3339 requires an explicit offset ("Z" or +hh:mm); local times without one are ambiguous
+// across a city's systems, so they are rejected rather than guessed.
+absl::Status ParseReceivedAt(const std::string& text, v1::Complaint& complaint) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    return FieldError("received_at",
+                      absl::StrCat("not an RFC 3339 time with offset (", error, "): ", text));
+  }
+  int offset_seconds = 0;
+  if (char last = text.back(); last != 'Z' && last != 'z') {
+    const absl::string_view offset = absl::string_view(text).substr(text.size() - 6);
+    int hours = 0, minutes = 0;
+    absl::SimpleAtoi(offset.substr(1, 2), &hours);
+    absl::SimpleAtoi(offset.substr(4, 2), &minutes);
+    offset_seconds = (offset[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+  }
+  const int64_t seconds = absl::ToUnixSeconds(time);  // rounds down, as Timestamp wants
+  complaint.mutable_received_at()->set_seconds(seconds);
+  complaint.mutable_received_at()->set_nanos(
+      static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  complaint.set_received_utc_offset_seconds(offset_seconds);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Urgency> ParseUrgency(const std::string& text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "normal" || text == "一般") return v1::URGENCY_NORMAL;
+  if (lower == "urgent" || text == "紧急") return v1::URGENCY_URGENT;
+  if (lower == "emergency" || text == "特急") return v1::URGENCY_EMERGENCY;
+  return FieldError("urgency",
+                    absl::StrCat("unknown value \"", text,
+                                 "\" (expected normal, urgent or emergency / 一般, 紧急, 特急)"));
+}
+
+absl::Status ParseLocation(const Json& object, v1::Complaint& complaint) {
+  auto lat = OptionalNumber(object, "lat");
+  if (!lat.ok()) return lat.status();
+  auto lon = OptionalNumber(object, "lon");
+  if (!lon.ok()) return lon.status();
+  if (lat->has_value() != lon->has_value()) {
+    return FieldError(lat->has_value() ? "lon" : "lat", "missing (lat and lon come together)");
+  }
+  if (!lat->has_value()) return absl::OkStatus();
+  if (std::abs(**lat) > 90) return FieldError("lat", "out of range [-90, 90]");
+  if (std::abs(**lon) > 180) return FieldError("lon", "out of range [-180, 180]");
+  complaint.mutable_location()->set_lat(**lat);
+  complaint.mutable_location()->set_lon(**lon);
+  return absl::OkStatus();
+}
+
+constexpr absl::string_view kKnownFields[] = {
+    "work_order_id", "received_at", "content", "title", "caller_phone",
+    "caller_name",   "address",     "lat",     "lon",   "urgency"};
+
+bool IsKnownField(absl::string_view name) {
+  for (absl::string_view known : kKnownFields) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Complaint> ParseHotlineWorkOrder(absl::string_view json) {
+  if (json.size() > kMaxWorkOrderBytes) {
+    return FieldError("work_order", absl::StrCat("too large: ", json.size(),
+                                                 " bytes, the limit is ", kMaxWorkOrderBytes));
+  }
+  if (auto bad = FindInvalidUtf8(json)) {
+    return FieldError("work_order", absl::StrCat("invalid UTF-8 at byte ", *bad));
+  }
+  Json object = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (object.is_discarded()) return FieldError("work_order", "not valid JSON");
+  if (!object.is_object()) return FieldError("work_order", "must be a JSON object");
+
+  v1::Complaint complaint;
+  complaint.set_channel(v1::CHANNEL_HOTLINE);
+  auto id = RequiredString(object, "work_order_id");
+  if (!id.ok()) return id.status();
+  if (id->size() > kMaxWorkOrderIdBytes) {
+    return FieldError("work_order_id",
+                      absl::StrCat("longer than ", kMaxWorkOrderIdBytes, " bytes"));
+  }
+  complaint.set_source_id(*std::move(id));
+
+  auto received_at = RequiredString(object, "received_at");
+  if (!received_at.ok()) return received_at.status();
+  if (absl::Status s = ParseReceivedAt(*received_at, complaint); !s.ok()) return s;
+
+  auto content = RequiredString(object, "content");
+  if (!content.ok()) return content.status();
+  complaint.set_content(*std::move(content));
+
+  struct OptionalText {
+    absl::string_view field;
+    std::string* (v1::Complaint::*mutable_text)();
+  };
+  for (const OptionalText& text : {
+           OptionalText{"title", &v1::Complaint::mutable_title},
+           OptionalText{"caller_phone", &v1::Complaint::mutable_caller_phone},
+           OptionalText{"caller_name", &v1::Complaint::mutable_caller_name},
+           OptionalText{"address", &v1::Complaint::mutable_address},
+       }) {
+    auto value = OptionalString(object, text.field);
+    if (!value.ok()) return value.status();
+    if (value->has_value()) *(complaint.*text.mutable_text)() = std::move(**value);
+  }
+
+  if (absl::Status s = ParseLocation(object, complaint); !s.ok()) return s;
+
+  auto urgency_text = OptionalString(object, "urgency");
+  if (!urgency_text.ok()) return urgency_text.status();
+  complaint.set_urgency(v1::URGENCY_NORMAL);
+  if (urgency_text->has_value()) {
+    auto urgency = ParseUrgency(**urgency_text);
+    if (!urgency.ok()) return urgency.status();
+    complaint.set_urgency(*urgency);
+  }
+
+  for (const auto& [name, value] : object.items()) {
+    if (!IsKnownField(name)) (*complaint.mutable_extra())[name] = value.dump();
+  }
+  return complaint;
+}
+
+}  // namespace minsheng::ingest

@@ -1,0 +1,47 @@
+#ifndef MINSHENG_PROCESSORS_STREAM_TASK_H_
+#define MINSHENG_PROCESSORS_STREAM_TASK_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "processors/record_processor.h"
+#include "store/case_store.h"
+
+namespace minsheng::processors {
+
+// Runs one RecordProcessor over one input topic: consume a batch, process each record, send
+// dead letters, then commit the batch's state and the next offsets in one store write. Offsets
+// live in the store, not in Kafka, so a crash at any point replays exactly the uncommitted
+// records. Partitions come from the consumer group, so several instances share a topic.
+class StreamTask {
+ public:
+  struct Options {
+    std::string bootstrap_servers;
+    std::string input_topic;
+    std::string group_id = "minsheng-processor";
+    int max_batch_records = 1000;
+    absl::Duration max_batch_wait = absl::Milliseconds(10);
+  };
+
+  static absl::StatusOr<std::unique_ptr<StreamTask>> Create(Options options,
+                                                            store::CaseStore& store,
+                                                            RecordProcessor& processor);
+  ~StreamTask();
+
+  // Processes until stop becomes true (then commits what it holds and leaves the group) or a
+  // failure that needs an operator, such as input lost below the broker's log start.
+  absl::Status Run(const std::atomic<bool>& stop);
+
+ private:
+  class Impl;
+  explicit StreamTask(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace minsheng::processors
+
+#endif  // MINSHENG_PROCESSORS_STREAM_TASK_H_

@@ -1,0 +1,150 @@
+#include "server/config.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+
+#include <yaml-cpp/yaml.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace minsheng::server {
+namespace {
+
+using Setter = std::function<absl::Status(ServeConfig&, const std::string&)>;
+
+absl::Status SetBool(bool& field, const std::string& name, const std::string& value) {
+  if (!absl::SimpleAtob(value, &field)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": expected true or false, got ", value));
+  }
+  return absl::OkStatus();
+}
+
+// One table for flags and YAML keys, so the two can never drift apart.
+const std::map<std::string, Setter>& Setters() {
+  static const auto* setters = new std::map<std::string, Setter>{
+      {"data_dir",
+       [](ServeConfig& c, const std::string& v) {
+         if (v.empty()) return absl::InvalidArgumentError("data-dir: must not be empty");
+         c.data_dir = v;
+         return absl::OkStatus();
+       }},
+      {"kafka_brokers",
+       [](ServeConfig& c, const std::string& v) {
+         c.kafka_brokers = v;
+         return absl::OkStatus();
+       }},
+      {"grpc_listen",
+       [](ServeConfig& c, const std::string& v) {
+         if (!absl::StrContains(v, ':')) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("grpc-listen: expected host:port, got ", v));
+         }
+         c.grpc_listen = v;
+         return absl::OkStatus();
+       }},
+      {"kafka_replication_factor",
+       [](ServeConfig& c, const std::string& v) {
+         if (!absl::SimpleAtoi(v, &c.kafka_replication_factor) ||
+             c.kafka_replication_factor == 0 || c.kafka_replication_factor < -1) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("kafka-replication-factor: expected -1 or a positive count, got ", v));
+         }
+         return absl::OkStatus();
+       }},
+      {"sync_writes",
+       [](ServeConfig& c, const std::string& v) {
+         return SetBool(c.sync_writes, "sync-writes", v);
+       }},
+  };
+  return *setters;
+}
+
+std::string FlagToKey(std::string flag) {
+  for (char& ch : flag) {
+    if (ch == '-') ch = '_';
+  }
+  return flag;
+}
+
+absl::Status LoadYaml(const std::string& path, ServeConfig& config) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", e.what()));
+  }
+  if (root.IsNull()) return absl::OkStatus();
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat("config ", path, ": expected a mapping"));
+  }
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    auto setter = Setters().find(key);
+    if (setter == Setters().end()) {
+      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": unknown key ", key));
+    }
+    if (!entry.second.IsScalar()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config ", path, ": ", key, " must be a single value"));
+    }
+    if (absl::Status s = setter->second(config, entry.second.Scalar()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ServeConfig> ParseServeConfig(const std::vector<std::string>& args) {
+  std::optional<std::string> config_path;
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument ", arg));
+    }
+    std::string name = arg.substr(2), value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": missing value"));
+    }
+    if (name == "config") {
+      config_path = value;
+    } else if (!Setters().contains(FlagToKey(name))) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    } else {
+      flags.emplace_back(FlagToKey(name), value);
+    }
+  }
+  ServeConfig config;
+  if (config_path) {
+    if (absl::Status s = LoadYaml(*config_path, config); !s.ok()) return s;
+  }
+  for (const auto& [key, value] : flags) {
+    if (absl::Status s = Setters().at(key)(config, value); !s.ok()) return s;
+  }
+  return config;
+}
+
+std::string ServeUsage() {
+  return R"(usage: minsheng serve [flags]
+  --config FILE                  YAML file with any of the keys below (flags win)
+  --data-dir DIR                 RocksDB state and endpoints.json (default ./var)
+  --kafka-brokers LIST           bootstrap servers of a real cluster; empty = embedded broker
+  --grpc-listen HOST:PORT        gRPC address (default 127.0.0.1:7120; port 0 picks a free one)
+  --kafka-replication-factor N   for topics minsheng creates (default -1 = broker default)
+  --sync-writes true|false       fsync every state commit (default true)
+YAML keys: data_dir, kafka_brokers, grpc_listen, kafka_replication_factor, sync_writes
+)";
+}
+
+}  // namespace minsheng::server
