@@ -47,6 +47,9 @@ class StreamTask::Impl : public BatchContext,
         // A position the broker no longer has means lost input: stop loudly, never skip.
         {"auto.offset.reset", "error"},
         {"fetch.wait.max.ms", "20"},
+        // A killed instance holds its partitions until its session expires; keep that short.
+        {"session.timeout.ms", "6000"},
+        {"heartbeat.interval.ms", "1500"},
     });
     if (!conf.ok()) return conf.status();
     std::string error;

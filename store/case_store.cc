@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& pa
         absl::StrCat("data-dir: cannot create ", path, ": ", error.message()));
   }
   rocksdb::Options db_options;
-  db_options.create_if_missing = true;
+  db_options.create_if_missing = !options.read_only;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   rocksdb::ColumnFamilyOptions family_options;

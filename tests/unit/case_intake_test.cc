@@ -1,0 +1,115 @@
+#include "processors/case_intake.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/temp_dir.h"
+
+namespace minsheng::processors {
+namespace {
+
+// Runs CaseIntake against a real store; dead letters are collected instead of sent.
+class IntakeHarness : public BatchContext {
+ public:
+  explicit IntakeHarness(const std::string& path)
+      : store_(*store::CaseStore::Open(path, {.sync_writes = false})),
+        update_(store_->NewUpdate()) {}
+
+  const store::CaseStore& store() const override { return *store_; }
+  store::StateUpdate& update() override { return update_; }
+  void DeadLetter(absl::string_view reason) override { dead_letters.emplace_back(reason); }
+
+  void Feed(const std::string& value, int32_t partition = 3) {
+    InputRecord record{.topic = "minsheng.intake.hotline.v1", .partition = partition,
+                       .offset = next_offset_++, .timestamp_ms = 1740792612345, .value = value};
+    ASSERT_TRUE(intake.Process(record, *this).ok());
+  }
+  void Commit() {
+    ASSERT_TRUE(store_->Commit(update_).ok());
+    intake.OnCommitted();
+  }
+  int64_t Counter(absl::string_view name) { return *store_->Counter(name); }
+
+  CaseIntake intake;
+  std::vector<std::string> dead_letters;
+
+ private:
+  std::unique_ptr<store::CaseStore> store_;
+  store::StateUpdate update_;
+  int64_t next_offset_ = 0;
+};
+
+std::string Order(const std::string& id) {
+  return R"({"work_order_id":")" + id +
+         R"(","received_at":"2025-03-01T23:30:00+08:00","content":"油烟扰民"})";
+}
+
+TEST(CaseIntakeTest, OpensOneReceivedCasePerWorkOrder) {
+  testing::TempDir dir;
+  IntakeHarness harness(dir.path());
+  harness.Feed(Order("WO-1"));
+  harness.Commit();
+  auto c = harness.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-1");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->case_id(), "MS-20250301-03000001");  // the caller's local date, not UTC's
+  EXPECT_EQ(c->status(), v1::CASE_STATUS_RECEIVED);
+  EXPECT_EQ(c->version(), 1u);
+  EXPECT_EQ(c->created_at().seconds(), 1740792612);
+  EXPECT_EQ(c->created_at().nanos(), 345000000);
+  ASSERT_EQ(c->history_size(), 1);
+  EXPECT_EQ(c->history(0).actor(), "minsheng");
+  EXPECT_EQ(c->source().partition(), 3);
+  EXPECT_EQ(c->source().offset(), 0);
+  EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 1);
+}
+
+TEST(CaseIntakeTest, RepeatsWithinAndAcrossBatchesOpenNothing) {
+  testing::TempDir dir;
+  IntakeHarness harness(dir.path());
+  harness.Feed(Order("WO-1"));
+  harness.Feed(Order("WO-1"));  // same batch: the store cannot see the first yet
+  harness.Commit();
+  harness.Feed(Order("WO-1"), 5);  // a later batch, another partition
+  harness.Feed(Order("WO-2"));
+  harness.Commit();
+  EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 2);
+  EXPECT_EQ(harness.Counter(kDuplicatesCounter), 2);
+  EXPECT_EQ(harness.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-2")->case_id(),
+            "MS-20250301-03000002");
+  EXPECT_TRUE(harness.dead_letters.empty());
+}
+
+TEST(CaseIntakeTest, InvalidRecordsBecomeDeadLettersWithReasons) {
+  testing::TempDir dir;
+  IntakeHarness harness(dir.path());
+  harness.Feed("{oops");
+  harness.Feed(R"({"work_order_id":"WO-9","received_at":"2025-03-01T09:30:00Z"})");
+  harness.Commit();
+  ASSERT_EQ(harness.dead_letters.size(), 2u);
+  EXPECT_EQ(harness.dead_letters[0], "work_order: not valid JSON");
+  EXPECT_EQ(harness.dead_letters[1], "content: missing");
+  EXPECT_EQ(harness.Counter(kRejectedCounter), 2);
+  EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 0);
+}
+
+TEST(CaseIntakeTest, SequencesContinueAfterRestart) {
+  testing::TempDir dir;
+  {
+    IntakeHarness harness(dir.path());
+    harness.Feed(Order("WO-1"));
+    harness.Commit();
+  }
+  IntakeHarness restarted(dir.path());
+  restarted.Feed(Order("WO-1"));  // still a duplicate after restart
+  restarted.Feed(Order("WO-2"));
+  restarted.Commit();
+  EXPECT_EQ(restarted.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-2")->case_id(),
+            "MS-20250301-03000002");
+  EXPECT_EQ(restarted.Counter(kDuplicatesCounter), 1);
+  EXPECT_EQ(restarted.Counter(kCasesOpenedCounter), 2);
+}
+
+}  // namespace
+}  // namespace minsheng::processors
