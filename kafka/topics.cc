@@ -14,7 +14,6 @@
 namespace minsheng::kafka {
 namespace {
 
-constexpr int kTimeoutMs = 30000;
 constexpr TopicSpec kAllTopics[] = {kHotlineIntakeTopic, kDeadLetterTopic};
 
 struct KafkaHandleDeleter {
@@ -22,9 +21,9 @@ struct KafkaHandleDeleter {
 };
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaHandleDeleter>;
 
-absl::StatusOr<std::set<std::string>> ExistingTopics(rd_kafka_t* rk) {
+absl::StatusOr<std::set<std::string>> ExistingTopics(rd_kafka_t* rk, int timeout_ms) {
   const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &metadata, kTimeoutMs);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &metadata, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return absl::UnavailableError(absl::StrCat("kafka metadata: ", rd_kafka_err2str(err)));
   }
@@ -39,7 +38,7 @@ absl::StatusOr<std::set<std::string>> ExistingTopics(rd_kafka_t* rk) {
 }
 
 absl::Status CreateTopics(rd_kafka_t* rk, const std::vector<TopicSpec>& specs,
-                          int replication_factor) {
+                          int replication_factor, int timeout_ms) {
   char error[512];
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   for (const TopicSpec& spec : specs) {
@@ -53,7 +52,7 @@ absl::Status CreateTopics(rd_kafka_t* rk, const std::vector<TopicSpec>& specs,
   }
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(), nullptr, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kTimeoutMs + 5000);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 5000);
   absl::Status status;
   if (event == nullptr) {
     status = absl::DeadlineExceededError("kafka CreateTopics timed out");
@@ -88,7 +87,9 @@ absl::Status CreateTopics(rd_kafka_t* rk, const std::vector<TopicSpec>& specs,
 
 std::span<const TopicSpec> AllTopics() { return kAllTopics; }
 
-absl::Status EnsureTopics(const std::string& bootstrap_servers, int replication_factor) {
+absl::Status EnsureTopics(const std::string& bootstrap_servers, int replication_factor,
+                          absl::Duration timeout) {
+  const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(timeout));
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers.c_str(), error,
@@ -99,7 +100,7 @@ absl::Status EnsureTopics(const std::string& bootstrap_servers, int replication_
   KafkaHandle rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error)));
   if (!rk) return absl::InternalError(absl::StrCat("kafka admin client: ", error));
 
-  auto existing = ExistingTopics(rk.get());
+  auto existing = ExistingTopics(rk.get(), timeout_ms);
   if (!existing.ok()) return existing.status();
   std::vector<TopicSpec> missing;
   for (const TopicSpec& spec : AllTopics()) {
@@ -108,7 +109,7 @@ absl::Status EnsureTopics(const std::string& bootstrap_servers, int replication_
   // Skipping the Admin call when nothing is missing also keeps brokers without CreateTopics
   // support (the embedded one run as `minsheng kafka`) usable.
   if (missing.empty()) return absl::OkStatus();
-  return CreateTopics(rk.get(), missing, replication_factor);
+  return CreateTopics(rk.get(), missing, replication_factor, timeout_ms);
 }
 
 }  // namespace minsheng::kafka

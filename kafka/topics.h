@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace minsheng::kafka {
 
@@ -23,8 +24,10 @@ inline constexpr TopicSpec kDeadLetterTopic = {"minsheng.deadletter.v1", 4};
 std::span<const TopicSpec> AllTopics();
 
 // Creates the missing topics on a real cluster through the Admin API. Topics that exist are left
-// as they are. replication_factor -1 takes the brokers' default.
-absl::Status EnsureTopics(const std::string& bootstrap_servers, int replication_factor);
+// as they are. replication_factor -1 takes the brokers' default. Fails when the cluster does not
+// answer within timeout.
+absl::Status EnsureTopics(const std::string& bootstrap_servers, int replication_factor,
+                          absl::Duration timeout = absl::Seconds(30));
 
 }  // namespace minsheng::kafka
 

@@ -147,6 +147,9 @@ int RunServe(const std::vector<std::string>& args) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC would share a busy port with another process (SO_REUSEPORT), splitting the traffic
+  // between two servers; a second minsheng on the same address must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int grpc_port = 0;
   builder.AddListeningPort(config->grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(&case_service);

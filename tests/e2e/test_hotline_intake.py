@@ -169,6 +169,17 @@ class ConfigurationTest(unittest.TestCase):
                 self.assertEqual(server.stop(signal.SIGINT), 0)
             self.assertFalse(os.path.exists(os.path.join(data_dir, "endpoints.json")))
 
+    def test_busy_grpc_address_is_an_error(self):
+        with TempDir() as first_dir, TempDir() as second_dir:
+            first = Minsheng("serve", first_dir, "--grpc-listen", "127.0.0.1:0")
+            try:
+                run = subprocess.run([BINARY, "serve", "--data-dir", second_dir, "--grpc-listen",
+                                      first.endpoints["grpc"]], capture_output=True, timeout=60)
+                self.assertEqual(run.returncode, 1)
+                self.assertIn("grpc-listen: cannot listen on", run.stderr.decode())
+            finally:
+                self.assertEqual(first.stop(), 0)
+
     def test_bad_flags_and_config_are_explained(self):
         with TempDir() as data_dir:
             config = os.path.join(data_dir, "bad.yaml")
