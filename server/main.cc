@@ -138,6 +138,8 @@ int RunServe(const std::vector<std::string>& args) {
     if (!started.ok()) return Fail(started.status());
     broker = *std::move(started);
     bootstrap = broker->bootstrap_servers();
+    // A new embedded broker is empty: positions stored against the previous one mean nothing.
+    if (absl::Status s = (*store)->ForgetOffsets(); !s.ok()) return Fail(s);
   } else if (absl::Status s = kafka::EnsureTopics(bootstrap, config->kafka_replication_factor);
              !s.ok()) {
     return Fail(s);

@@ -186,6 +186,16 @@ absl::Status CaseStore::ForEachCase(const std::function<bool(const v1::Case&)>& 
   return FromRocks(it->status(), "scan");
 }
 
+absl::Status CaseStore::ForgetOffsets() {
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), offsets_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(offsets_, it->key());
+  if (absl::Status s = FromRocks(it->status(), "scan"); !s.ok()) return s;
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  return FromRocks(db_->Write(write_options, &batch), "forget offsets");
+}
+
 absl::Status CaseStore::Commit(StateUpdate& update) {
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;

@@ -73,6 +73,10 @@ class CaseStore {
   // Visits every case in case_id order; stops early when visit returns false.
   absl::Status ForEachCase(const std::function<bool(const v1::Case&)>& visit) const;
 
+  // Drops every stored position, for input topics that start over empty (the embedded broker
+  // keeps nothing across restarts). Cases, their index and counters stay.
+  absl::Status ForgetOffsets();
+
   StateUpdate NewUpdate() const { return StateUpdate(this); }
   absl::Status Commit(StateUpdate& update);
 

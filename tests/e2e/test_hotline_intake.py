@@ -154,6 +154,31 @@ class HotlineIntakeTest(unittest.TestCase):
         self.assertRegex(endpoints["grpc"], r"^127\.0\.0\.1:\d+$")
 
 
+class EmbeddedRestartTest(unittest.TestCase):
+    def test_restart_with_a_fresh_embedded_broker_keeps_cases_and_takes_new_work(self):
+        with TempDir() as data_dir:
+            server = Minsheng("serve", data_dir, "--grpc-listen", "127.0.0.1:0")
+            produce_all(server.kafka, [(b"WO-R1", work_order("WO-R1"))])
+            stub, channel = case_stub(server.endpoints["grpc"])
+            first = wait_until(lambda: find_case(stub, "WO-R1"), 30, "case of WO-R1")
+            channel.close()
+            self.assertEqual(server.stop(signal.SIGINT), 0)
+
+            server = Minsheng("serve", data_dir, "--grpc-listen", "127.0.0.1:0")
+            try:
+                produce_all(server.kafka, [(b"WO-R1", work_order("WO-R1")),
+                                           (b"WO-R2", work_order("WO-R2"))])
+                stub, channel = case_stub(server.endpoints["grpc"])
+                wait_until(lambda: find_case(stub, "WO-R2"), 30, "case of WO-R2")
+                self.assertEqual(find_case(stub, "WO-R1").case_id, first.case_id)
+                channel.close()
+            finally:
+                self.assertEqual(server.stop(), 0, server.output())
+            counters = stats(data_dir)["counters"]
+            self.assertEqual(counters["intake.cases_opened"], 2)
+            self.assertEqual(counters["intake.duplicates"], 1)
+
+
 class ConfigurationTest(unittest.TestCase):
     def test_config_file_is_read_and_flags_win(self):
         with TempDir() as data_dir:

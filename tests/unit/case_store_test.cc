@@ -72,6 +72,23 @@ TEST(CaseStoreTest, StateSurvivesReopenAndReadOnlyOpenSeesIt) {
   EXPECT_EQ(*(*store)->NextOffset("intake", 0), 2);
 }
 
+TEST(CaseStoreTest, ForgetOffsetsKeepsCases) {
+  testing::TempDir dir;
+  auto store = CaseStore::Open(dir.path(), {});
+  ASSERT_TRUE(store.ok());
+  StateUpdate update = (*store)->NewUpdate();
+  update.PutCase(MakeCase("MS-1", "WO-1"));
+  update.SetNextOffset("intake", 0, 7);
+  update.SetNextOffset("intake", 1, 9);
+  update.SetCounter("opened", 1);
+  ASSERT_TRUE((*store)->Commit(update).ok());
+  ASSERT_TRUE((*store)->ForgetOffsets().ok());
+  EXPECT_TRUE((*store)->Offsets()->empty());
+  EXPECT_TRUE((*store)->GetCase("MS-1").ok());
+  EXPECT_TRUE((*store)->FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-1").ok());
+  EXPECT_EQ(*(*store)->Counter("opened"), 1);
+}
+
 TEST(CaseStoreTest, ReadOnlyOpenOfMissingDirFails) {
   testing::TempDir dir;
   auto store = CaseStore::Open(dir.path() + "/absent", {.read_only = true});
