@@ -3,6 +3,7 @@
 //   minsheng kafka [flags]   only the embedded broker, for tests and demos that must outlive a
 //                            killed server
 //   minsheng stats [flags]   counts of a data dir, for reconciliation
+//   minsheng forget-positions [flags]   recovery after lost input
 #include <signal.h>
 
 #include <atomic>
@@ -123,6 +124,19 @@ int RunStats(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// For an operator after `input lost`: the next start reads each partition from the broker's log
+// start. Records still there are taken again; the work orders among them are recognised as
+// repeats, invalid ones are dead-lettered again.
+int RunForgetPositions(const std::vector<std::string>& args) {
+  auto config = ParseOrExplain(args);
+  if (!config.ok()) return kExitUsage;
+  auto store = store::CaseStore::Open(StatePath(*config), {});
+  if (!store.ok()) return Fail(store.status());
+  if (absl::Status s = (*store)->ForgetOffsets(); !s.ok()) return Fail(s);
+  std::printf("minsheng: stored positions forgotten in %s\n", config->data_dir.c_str());
+  return kExitOk;
+}
+
 int RunServe(const std::vector<std::string>& args) {
   auto config = ParseOrExplain(args);
   if (!config.ok()) return kExitUsage;
@@ -201,6 +215,8 @@ roles:
   serve   ingest, process and serve gRPC in one process (see: minsheng serve --help)
   kafka   run only the embedded Kafka broker; writes <data-dir>/endpoints.json
   stats   print case and intake counts of a data dir as JSON (works beside a running server)
+  forget-positions
+          with the server stopped, drop the stored Kafka positions (after "input lost")
 )";
 
 }  // namespace
@@ -217,6 +233,7 @@ int main(int argc, char** argv) {
   if (role == "serve") return RunServe(args);
   if (role == "kafka") return RunKafka(args);
   if (role == "stats") return RunStats(args);
+  if (role == "forget-positions") return RunForgetPositions(args);
   if (role == "--help" || role == "-h" || role == "help") {
     std::fputs(kUsage, stdout);
     return kExitOk;

@@ -177,6 +177,11 @@ class EmbeddedRestartTest(unittest.TestCase):
             counters = stats(data_dir)["counters"]
             self.assertEqual(counters["intake.cases_opened"], 2)
             self.assertEqual(counters["intake.duplicates"], 1)
+            self.assertNotEqual(stats(data_dir)["offsets"], {})
+            subprocess.run([BINARY, "forget-positions", "--data-dir", data_dir], check=True,
+                           capture_output=True, timeout=60)
+            self.assertEqual(stats(data_dir)["offsets"], {})
+            self.assertEqual(stats(data_dir)["cases"], 2)
 
 
 class ConfigurationTest(unittest.TestCase):
