@@ -7,6 +7,8 @@
 //   3. ceilings: raw librdkafka consume rate of the same messages, raw RocksDB write rate of the
 //      same number of records, so each figure is also reported as a ratio.
 // Every work order must become a case, checked through `minsheng stats`, or the run fails.
+#include <grpcpp/grpcpp.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -20,13 +22,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <librdkafka/rdkafkacpp.h>
-#include <nlohmann/json.hpp>
 
 #include "minsheng/v1/case_service.grpc.pb.h"
 #include "rocksdb/db.h"
@@ -61,13 +60,20 @@ Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string name = argv[i], value = argv[i + 1];
-    if (name == "--binary") flags.binary = value;
-    else if (name == "--messages") flags.messages = value;
-    else if (name == "--orders") flags.orders = std::stoi(value);
-    else if (name == "--rate") flags.rate = std::stoi(value);
-    else if (name == "--latency-seconds") flags.latency_seconds = std::stoi(value);
-    else if (name == "--window") flags.window = std::stoi(value);
-    else Die("unknown flag " + name);
+    if (name == "--binary")
+      flags.binary = value;
+    else if (name == "--messages")
+      flags.messages = value;
+    else if (name == "--orders")
+      flags.orders = std::stoi(value);
+    else if (name == "--rate")
+      flags.rate = std::stoi(value);
+    else if (name == "--latency-seconds")
+      flags.latency_seconds = std::stoi(value);
+    else if (name == "--window")
+      flags.window = std::stoi(value);
+    else
+      Die("unknown flag " + name);
   }
   return flags;
 }
@@ -82,12 +88,9 @@ class WorkOrders {
   }
   std::string Make(const std::string& id, int n) const {
     const Json& message = messages_[n % messages_.size()];
-    Json order = {{"work_order_id", id},
-                  {"received_at", "2025-03-01T09:30:00+08:00"},
-                  {"title", message["title"]},
-                  {"content", message["text"]},
-                  {"caller_phone", "13812348000"},
-                  {"address", "A市A3区联丰路"}};
+    Json order = {{"work_order_id", id},           {"received_at", "2025-03-01T09:30:00+08:00"},
+                  {"title", message["title"]},     {"content", message["text"]},
+                  {"caller_phone", "13812348000"}, {"address", "A市A3区联丰路"}};
     return order.dump();
   }
 
@@ -98,8 +101,8 @@ class WorkOrders {
 class Server {
  public:
   Server(const std::string& binary, const std::string& data_dir) : data_dir_(data_dir) {
-    std::vector<std::string> args = {binary, "serve", "--data-dir", data_dir, "--grpc-listen",
-                                     "127.0.0.1:0"};
+    std::vector<std::string> args = {binary,   "serve",         "--data-dir",
+                                     data_dir, "--grpc-listen", "127.0.0.1:0"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -178,8 +181,8 @@ std::unique_ptr<RdKafka::Producer> MakeProducer(const std::string& bootstrap) {
 void Produce(RdKafka::Producer& producer, const std::string& key, const std::string& value) {
   while (producer.produce(kIntakeTopic, RdKafka::Topic::PARTITION_UA,
                           RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                          value.size(), key.data(), key.size(), 0, nullptr) ==
-         RdKafka::ERR__QUEUE_FULL) {
+                          value.size(), key.data(), key.size(), 0,
+                          nullptr) == RdKafka::ERR__QUEUE_FULL) {
     producer.poll(10);
   }
   producer.poll(0);
@@ -276,8 +279,8 @@ double MeasureRawConsume(const Server& server, int64_t& consumed) {
   conf->set("group.id", "bench-raw", error);
   conf->set("enable.auto.commit", "false", error);
   conf->set("auto.offset.reset", "earliest", error);
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(),
-                                                                                   error));
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
   std::vector<RdKafka::TopicPartition*> partitions;
   int64_t expected = 0;
   for (int p = 0; p < 16; ++p) {
@@ -337,8 +340,8 @@ Json Stats(const std::string& binary, const std::string& data_dir) {
 int main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   const WorkOrders orders(flags.messages);
-  const std::string root = std::filesystem::temp_directory_path() /
-                           ("minsheng-bench-" + std::to_string(getpid()));
+  const std::string root =
+      std::filesystem::temp_directory_path() / ("minsheng-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(root);
 
   Server server(flags.binary, root + "/serve");
@@ -347,8 +350,8 @@ int main(int argc, char** argv) {
   const double throughput = MeasureThroughput(flags, orders, server, cases, bytes);
   std::fprintf(stderr, "throughput phase done: %.0f work orders/s\n", throughput);
   int latency_orders = 0;
-  const std::vector<double> latencies = MeasureLatency(flags, orders, server, cases,
-                                                       latency_orders);
+  const std::vector<double> latencies =
+      MeasureLatency(flags, orders, server, cases, latency_orders);
   int64_t raw_consumed = 0;
   const double raw_consume = MeasureRawConsume(server, raw_consumed);
   server.Stop();
@@ -369,15 +372,15 @@ int main(int argc, char** argv) {
   std::printf("| measure | value | ratio to ceiling |\n|---|---|---|\n");
   std::printf("| work orders (throughput phase) | %d, mean %zu bytes |  |\n", flags.orders,
               bytes / flags.orders);
-  std::printf("| intake-to-case throughput | %.0f work orders/s | %.2f of raw consume, %.2f of "
-              "raw RocksDB write |\n",
-              throughput, throughput / raw_consume, throughput / raw_rocksdb);
+  std::printf(
+      "| intake-to-case throughput | %.0f work orders/s | %.2f of raw consume, %.2f of "
+      "raw RocksDB write |\n",
+      throughput, throughput / raw_consume, throughput / raw_rocksdb);
   std::printf("| latency produce -> queryable at %d/s, p50 | %.1f ms | |\n", flags.rate,
               percentile(0.50));
   std::printf("| latency produce -> queryable at %d/s, p99 | %.1f ms | |\n", flags.rate,
               percentile(0.99));
-  std::printf("| latency samples | %zu of %d work orders | |\n", latencies.size(),
-              latency_orders);
+  std::printf("| latency samples | %zu of %d work orders | |\n", latencies.size(), latency_orders);
   std::printf("| ceiling: raw librdkafka consume | %.0f msgs/s (%lld msgs) | |\n", raw_consume,
               static_cast<long long>(raw_consumed));
   std::printf("| ceiling: raw RocksDB write, batches of 1000, fsync | %.0f records/s | |\n",

@@ -1,9 +1,8 @@
 #ifndef MINSHENG_COMMON_LOG_H_
 #define MINSHENG_COMMON_LOG_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace minsheng {
 

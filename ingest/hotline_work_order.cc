@@ -2,10 +2,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -99,9 +98,9 @@ absl::Status ParseLocation(const Json& object, v1::Complaint& complaint) {
   return absl::OkStatus();
 }
 
-constexpr absl::string_view kKnownFields[] = {
-    "work_order_id", "received_at", "content", "title", "caller_phone",
-    "caller_name",   "address",     "lat",     "lon",   "urgency"};
+constexpr absl::string_view kKnownFields[] = {"work_order_id", "received_at", "content", "title",
+                                              "caller_phone",  "caller_name", "address", "lat",
+                                              "lon",           "urgency"};
 
 bool IsKnownField(absl::string_view name) {
   for (absl::string_view known : kKnownFields) {

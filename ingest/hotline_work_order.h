@@ -2,9 +2,9 @@
 #define MINSHENG_INGEST_HOTLINE_WORK_ORDER_H_
 
 #include <cstddef>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "minsheng/v1/complaint.pb.h"
 
 namespace minsheng::ingest {

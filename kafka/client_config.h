@@ -1,11 +1,11 @@
 #ifndef MINSHENG_KAFKA_CLIENT_CONFIG_H_
 #define MINSHENG_KAFKA_CLIENT_CONFIG_H_
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "absl/status/statusor.h"
 

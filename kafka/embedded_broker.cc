@@ -1,15 +1,14 @@
 #include "kafka/embedded_broker.h"
 
 #include <dirent.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cstdlib>
 #include <set>
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"

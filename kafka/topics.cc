@@ -1,10 +1,10 @@
 #include "kafka/topics.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <memory>
 #include <set>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -33,8 +33,8 @@ absl::Status CaseIntake::Process(const InputRecord& record, BatchContext& contex
       absl::StrCat(static_cast<int>(complaint->channel()), ":", complaint->source_id());
   bool seen = opened_in_batch_.contains(source_key);
   if (!seen) {
-    auto existing = context.store().FindCaseIdBySource(complaint->channel(),
-                                                       complaint->source_id());
+    auto existing =
+        context.store().FindCaseIdBySource(complaint->channel(), complaint->source_id());
     if (!existing.ok()) return existing.status();
     seen = existing->has_value();
   }

@@ -1,10 +1,10 @@
 #include "processors/stream_task.h"
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <map>
 #include <utility>
 #include <vector>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -113,13 +113,12 @@ class StreamTask::Impl : public BatchContext,
       RdKafka::ErrorCode err = producer_->produce(
           kafka::kDeadLetterTopic.name, RdKafka::Topic::PARTITION_UA,
           RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(current_->value.data()),
-          current_->value.size(), current_->key.data(), current_->key.size(), 0, headers,
-          nullptr);
+          current_->value.size(), current_->key.data(), current_->key.size(), 0, headers, nullptr);
       if (err == RdKafka::ERR_NO_ERROR) break;
       if (err != RdKafka::ERR__QUEUE_FULL) {
         delete headers;
-        fatal_ = absl::UnavailableError(
-            absl::StrCat("dead letter not sent: ", RdKafka::err2str(err)));
+        fatal_ =
+            absl::UnavailableError(absl::StrCat("dead letter not sent: ", RdKafka::err2str(err)));
         return;
       }
       producer_->poll(100);
@@ -143,8 +142,7 @@ class StreamTask::Impl : public BatchContext,
                                          next->has_value() ? absl::StrCat(**next) : "start"));
       }
       consumer->assign(partitions);
-      LogInfo("processing ", options_.input_topic, " partitions ",
-              absl::StrJoin(described, ","));
+      LogInfo("processing ", options_.input_topic, " partitions ", absl::StrJoin(described, ","));
     } else {
       if (absl::Status s = Commit(); !s.ok()) fatal_ = s;
       consumer->unassign();
@@ -170,8 +168,7 @@ class StreamTask::Impl : public BatchContext,
             .offset = message.offset(),
             .timestamp_ms = message.timestamp().timestamp,
             .key = message.key() ? absl::string_view(*message.key()) : absl::string_view(),
-            .value = absl::string_view(static_cast<const char*>(message.payload()),
-                                      message.len()),
+            .value = absl::string_view(static_cast<const char*>(message.payload()), message.len()),
         };
         current_ = &record;
         absl::Status status = processor_.Process(record, *this);
@@ -187,10 +184,10 @@ class StreamTask::Impl : public BatchContext,
       case RdKafka::ERR__PARTITION_EOF:
         return false;
       case RdKafka::ERR__AUTO_OFFSET_RESET:
-        fatal_ = absl::DataLossError(absl::StrCat(
-            "input lost: ", message.errstr(),
-            ". The broker dropped records before minsheng consumed them (see README, "
-            "\"Embedded Kafka limits\"); minsheng stops rather than skip them."));
+        fatal_ = absl::DataLossError(
+            absl::StrCat("input lost: ", message.errstr(),
+                         ". The broker dropped records before minsheng consumed them (see README, "
+                         "\"Embedded Kafka limits\"); minsheng stops rather than skip them."));
         return false;
       default:
         if (message.err() == RdKafka::ERR__FATAL) {
@@ -213,8 +210,7 @@ class StreamTask::Impl : public BatchContext,
         return absl::UnavailableError("dead letters not acknowledged by Kafka within 30 s");
       }
       if (!delivery_error_.empty()) {
-        return absl::UnavailableError(absl::StrCat("dead letter not delivered: ",
-                                                   delivery_error_));
+        return absl::UnavailableError(absl::StrCat("dead letter not delivered: ", delivery_error_));
       }
       dead_letters_in_batch_ = 0;
     }

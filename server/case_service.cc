@@ -9,8 +9,7 @@ namespace minsheng::server {
 namespace {
 
 grpc::Status ToGrpc(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 grpc::Status Reply(absl::StatusOr<v1::Case> found, v1::Case* response) {

@@ -1,10 +1,10 @@
 #include "server/config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <functional>
 #include <map>
 #include <optional>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -48,8 +48,8 @@ const std::map<std::string, Setter>& Setters() {
        }},
       {"kafka_replication_factor",
        [](ServeConfig& c, const std::string& v) {
-         if (!absl::SimpleAtoi(v, &c.kafka_replication_factor) ||
-             c.kafka_replication_factor == 0 || c.kafka_replication_factor < -1) {
+         if (!absl::SimpleAtoi(v, &c.kafka_replication_factor) || c.kafka_replication_factor == 0 ||
+             c.kafka_replication_factor < -1) {
            return absl::InvalidArgumentError(
                absl::StrCat("kafka-replication-factor: expected -1 or a positive count, got ", v));
          }

@@ -4,21 +4,19 @@
 //                            killed server
 //   minsheng stats [flags]   counts of a data dir, for reconciliation
 //   minsheng forget-positions [flags]   recovery after lost input
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -74,8 +72,9 @@ absl::StatusOr<ServeConfig> ParseOrExplain(const std::vector<std::string>& args)
     }
   }
   auto config = ParseServeConfig(args);
-  if (!config.ok()) std::fprintf(stderr, "minsheng: %s\n\n%s", config.status().ToString().c_str(),
-                                 ServeUsage().c_str());
+  if (!config.ok())
+    std::fprintf(stderr, "minsheng: %s\n\n%s", config.status().ToString().c_str(),
+                 ServeUsage().c_str());
   return config;
 }
 
@@ -86,8 +85,8 @@ int RunKafka(const std::vector<std::string>& args) {
   std::filesystem::create_directories(config->data_dir);
   auto broker = kafka::EmbeddedBroker::Start();
   if (!broker.ok()) return Fail(broker.status());
-  if (absl::Status s = WriteEndpoints(config->data_dir, {.kafka_bootstrap =
-                                                             (*broker)->bootstrap_servers()});
+  if (absl::Status s =
+          WriteEndpoints(config->data_dir, {.kafka_bootstrap = (*broker)->bootstrap_servers()});
       !s.ok()) {
     return Fail(s);
   }

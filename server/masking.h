@@ -2,8 +2,8 @@
 #define MINSHENG_SERVER_MASKING_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "minsheng/v1/case.pb.h"
 
 namespace minsheng::server {

@@ -40,8 +40,8 @@ absl::StatusOr<int64_t> ParseNumber(const std::string& text, absl::string_view w
 
 void StateUpdate::PutCase(const v1::Case& c) {
   batch_.Put(store_->cases_, c.case_id(), c.SerializeAsString());
-  batch_.Put(store_->case_by_source_,
-             SourceKey(c.complaint().channel(), c.complaint().source_id()), c.case_id());
+  batch_.Put(store_->case_by_source_, SourceKey(c.complaint().channel(), c.complaint().source_id()),
+             c.case_id());
 }
 
 void StateUpdate::SetNextOffset(absl::string_view topic, int32_t partition, int64_t next_offset) {
@@ -132,8 +132,8 @@ absl::StatusOr<v1::Case> CaseStore::FindCaseBySource(v1::Channel channel,
   auto case_id = FindCaseIdBySource(channel, source_id);
   if (!case_id.ok()) return case_id.status();
   if (!case_id->has_value()) {
-    return absl::NotFoundError(absl::StrCat("source_id: no case for ",
-                                            v1::Channel_Name(channel), " ", source_id));
+    return absl::NotFoundError(
+        absl::StrCat("source_id: no case for ", v1::Channel_Name(channel), " ", source_id));
   }
   return GetCase(**case_id);
 }

@@ -7,11 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "minsheng/v1/case.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -51,16 +51,14 @@ class CaseStore {
     bool read_only = false;
   };
 
-  static absl::StatusOr<std::unique_ptr<CaseStore>> Open(const std::string& path,
-                                                         Options options);
+  static absl::StatusOr<std::unique_ptr<CaseStore>> Open(const std::string& path, Options options);
   ~CaseStore();
 
   absl::StatusOr<v1::Case> GetCase(absl::string_view case_id) const;
-  absl::StatusOr<v1::Case> FindCaseBySource(v1::Channel channel,
-                                            absl::string_view source_id) const;
+  absl::StatusOr<v1::Case> FindCaseBySource(v1::Channel channel, absl::string_view source_id) const;
   // nullopt when the source has no case yet.
-  absl::StatusOr<std::optional<std::string>> FindCaseIdBySource(
-      v1::Channel channel, absl::string_view source_id) const;
+  absl::StatusOr<std::optional<std::string>> FindCaseIdBySource(v1::Channel channel,
+                                                                absl::string_view source_id) const;
   // nullopt when nothing from this partition was ever committed.
   absl::StatusOr<std::optional<int64_t>> NextOffset(absl::string_view topic,
                                                     int32_t partition) const;

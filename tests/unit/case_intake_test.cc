@@ -1,9 +1,9 @@
 #include "processors/case_intake.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/unit/temp_dir.h"
 
@@ -22,8 +22,11 @@ class IntakeHarness : public BatchContext {
   void DeadLetter(absl::string_view reason) override { dead_letters.emplace_back(reason); }
 
   void Feed(const std::string& value, int32_t partition = 3) {
-    InputRecord record{.topic = "minsheng.intake.hotline.v1", .partition = partition,
-                       .offset = next_offset_++, .timestamp_ms = 1740792612345, .value = value};
+    InputRecord record{.topic = "minsheng.intake.hotline.v1",
+                       .partition = partition,
+                       .offset = next_offset_++,
+                       .timestamp_ms = 1740792612345,
+                       .value = value};
     ASSERT_TRUE(intake.Process(record, *this).ok());
   }
   void Commit() {

@@ -1,9 +1,9 @@
 #include "store/case_store.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/unit/temp_dir.h"
 

@@ -1,10 +1,10 @@
 #include "kafka/embedded_broker.h"
 
-#include <memory>
-#include <string>
-
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafkacpp.h>
+
+#include <memory>
+#include <string>
 
 #include "kafka/client_config.h"
 #include "kafka/topics.h"

@@ -1,8 +1,8 @@
 #include "ingest/hotline_work_order.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "ingest/utf8.h"
 
@@ -36,9 +36,9 @@ TEST(HotlineWorkOrderTest, MinimalOrderIsNormalized) {
 }
 
 TEST(HotlineWorkOrderTest, OptionalFieldsAndUnknownFieldsAreKept) {
-  auto complaint = ParseHotlineWorkOrder(Order(
-      R"(,"title":"路灯","caller_phone":"13812348000","caller_name":"李","address":"人民路",)"
-      R"("lat":27.5,"lon":113.25,"urgency":"emergency","seat":{"id":7},"note":null)"));
+  auto complaint = ParseHotlineWorkOrder(
+      Order(R"(,"title":"路灯","caller_phone":"13812348000","caller_name":"李","address":"人民路",)"
+            R"("lat":27.5,"lon":113.25,"urgency":"emergency","seat":{"id":7},"note":null)"));
   ASSERT_TRUE(complaint.ok()) << complaint.status();
   EXPECT_EQ(complaint->title(), "路灯");
   EXPECT_EQ(complaint->caller_phone(), "13812348000");
@@ -85,8 +85,7 @@ TEST(HotlineWorkOrderTest, BadInputIsRejectedNamingTheField) {
   ExpectRejected(R"({"work_order_id":"W","content":"x"})", "received_at: missing");
   ExpectRejected(R"({"work_order_id":"W","received_at":"2025-03-01T09:30:00","content":"x"})",
                  "received_at: not an RFC 3339 time");
-  ExpectRejected(R"({"work_order_id":"W","received_at":"yesterday","content":"x"})",
-                 "received_at");
+  ExpectRejected(R"({"work_order_id":"W","received_at":"yesterday","content":"x"})", "received_at");
   ExpectRejected(Order(R"(,"lat":"27")"), "lat: must be a number");
   ExpectRejected(Order(R"(,"lat":27)"), "lon: missing");
   ExpectRejected(Order(R"(,"lat":27,"lon":190)"), "lon: out of range");
@@ -115,13 +114,13 @@ TEST(HotlineWorkOrderTest, InvalidUtf8IsRejectedWithItsPosition) {
 TEST(Utf8Test, FindsTheFirstMalformedByte) {
   EXPECT_EQ(FindInvalidUtf8("plain ascii"), std::nullopt);
   EXPECT_EQ(FindInvalidUtf8("民声 ✓ 😀"), std::nullopt);
-  EXPECT_EQ(FindInvalidUtf8("ab\xc0\xafz"), 2u);          // overlong '/'
-  EXPECT_EQ(FindInvalidUtf8("\xe0\x80\xafz"), 0u);        // overlong 3-byte
-  EXPECT_EQ(FindInvalidUtf8("a\xed\xa0\x80"), 1u);        // UTF-16 surrogate
-  EXPECT_EQ(FindInvalidUtf8("\xf4\x90\x80\x80"), 0u);     // above U+10FFFF
-  EXPECT_EQ(FindInvalidUtf8("ok\xe6\xb0"), 2u);           // truncated at the end
-  EXPECT_EQ(FindInvalidUtf8("\xe6\x28\xb0"), 0u);         // bad continuation
-  EXPECT_EQ(FindInvalidUtf8("\x80"), 0u);                 // lone continuation
+  EXPECT_EQ(FindInvalidUtf8("ab\xc0\xafz"), 2u);       // overlong '/'
+  EXPECT_EQ(FindInvalidUtf8("\xe0\x80\xafz"), 0u);     // overlong 3-byte
+  EXPECT_EQ(FindInvalidUtf8("a\xed\xa0\x80"), 1u);     // UTF-16 surrogate
+  EXPECT_EQ(FindInvalidUtf8("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("ok\xe6\xb0"), 2u);        // truncated at the end
+  EXPECT_EQ(FindInvalidUtf8("\xe6\x28\xb0"), 0u);      // bad continuation
+  EXPECT_EQ(FindInvalidUtf8("\x80"), 0u);              // lone continuation
 }
 
 }  // namespace

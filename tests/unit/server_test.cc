@@ -1,6 +1,6 @@
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "server/config.h"
 #include "server/masking.h"
@@ -23,8 +23,8 @@ TEST(ServeConfigTest, FlagsInBothFormsAndFlagsWinOverTheFile) {
   const std::string path = dir.path() + "/minsheng.yaml";
   std::ofstream(path) << "data_dir: /srv/minsheng\nkafka_brokers: k1:9092,k2:9092\n"
                          "grpc_listen: 0.0.0.0:7120\nsync_writes: false\n";
-  auto config = ParseServeConfig({"--grpc-listen=127.0.0.1:9000", "--config", path,
-                                  "--kafka-replication-factor", "3"});
+  auto config = ParseServeConfig(
+      {"--grpc-listen=127.0.0.1:9000", "--config", path, "--kafka-replication-factor", "3"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->data_dir, "/srv/minsheng");
   EXPECT_EQ(config->kafka_brokers, "k1:9092,k2:9092");
