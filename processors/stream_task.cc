@@ -89,13 +89,13 @@ class StreamTask::Impl : public BatchContext,
           break;
         }
       }
-      if (!fatal_.ok()) break;
-      if (absl::Status s = Commit(); !s.ok()) return s;
+      if (absl::Status s = Commit(); !s.ok()) fatal_ = s;
     }
-    if (!fatal_.ok()) return fatal_;
-    // Leaving the group revokes the partitions, which commits what is held (rebalance_cb).
-    consumer_->close();
-    consumer_.reset();
+    if (fatal_.ok()) {
+      // Leaving the group revokes the partitions, which commits what is held (rebalance_cb).
+      consumer_->close();
+      consumer_.reset();
+    }
     return fatal_;
   }
 
@@ -203,6 +203,9 @@ class StreamTask::Impl : public BatchContext,
   // offsets in one store write. A crash between the two re-sends those dead letters on replay
   // (their headers name the source offset, so readers can drop repeats); no case is repeated.
   absl::Status Commit() {
+    // After a failure the open batch may be incomplete (e.g. a dead letter not sent): drop it
+    // and let the next start replay those records.
+    if (!fatal_.ok()) return fatal_;
     if (next_offsets_.empty()) return absl::OkStatus();
     if (dead_letters_in_batch_ > 0) {
       producer_->flush(kFlushTimeoutMs);
