@@ -109,7 +109,48 @@ bool IsKnownField(absl::string_view name) {
   return false;
 }
 
+const char* UrgencyText(v1::Urgency urgency) {
+  switch (urgency) {
+    case v1::URGENCY_URGENT:
+      return "urgent";
+    case v1::URGENCY_EMERGENCY:
+      return "emergency";
+    default:
+      return "normal";
+  }
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> WorkOrderJson(const v1::SubmitWorkOrderRequest& request) {
+  Json order = Json::object();
+  for (const auto& [name, text] : request.extra()) {
+    Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) {
+      return FieldError(absl::StrCat("extra.", name), "not JSON text");
+    }
+    order[name] = std::move(value);
+  }
+  // Empty strings stay out, so ParseHotlineWorkOrder reports required ones as missing.
+  const std::pair<const char*, const std::string*> texts[] = {
+      {"work_order_id", &request.work_order_id()},
+      {"received_at", &request.received_at()},
+      {"content", &request.content()},
+      {"title", &request.title()},
+      {"caller_phone", &request.caller_phone()},
+      {"caller_name", &request.caller_name()},
+      {"address", &request.address()},
+  };
+  for (const auto& [name, value] : texts) {
+    if (!value->empty()) order[name] = *value;
+  }
+  if (request.has_location()) {
+    order["lat"] = request.location().lat();
+    order["lon"] = request.location().lon();
+  }
+  order["urgency"] = UrgencyText(request.urgency());
+  return order.dump();
+}
 
 absl::StatusOr<v1::Complaint> ParseHotlineWorkOrder(absl::string_view json) {
   if (json.size() > kMaxWorkOrderBytes) {

@@ -25,20 +25,29 @@ std::string FormatCaseId(const v1::Complaint& complaint, int32_t partition, int6
 
 absl::Status CaseIntake::Process(const InputRecord& record, BatchContext& context) {
   auto complaint = ingest::ParseHotlineWorkOrder(record.value);
+  const store::RecordPosition position{std::string(record.topic), record.partition, record.offset};
   if (!complaint.ok()) {
     context.DeadLetter(complaint.status().message());
+    context.update().SetOutcome(position, {.kind = store::RecordOutcome::Kind::kRejected,
+                                           .reason = std::string(complaint.status().message())});
     return CountInBatch(kRejectedCounter, context);
   }
   const std::string source_key =
       absl::StrCat(static_cast<int>(complaint->channel()), ":", complaint->source_id());
-  bool seen = opened_in_batch_.contains(source_key);
-  if (!seen) {
+  std::optional<std::string> existing_case;
+  if (auto it = opened_in_batch_.find(source_key); it != opened_in_batch_.end()) {
+    existing_case = it->second;
+  } else {
     auto existing =
         context.store().FindCaseIdBySource(complaint->channel(), complaint->source_id());
     if (!existing.ok()) return existing.status();
-    seen = existing->has_value();
+    existing_case = *std::move(existing);
   }
-  if (seen) return CountInBatch(kDuplicatesCounter, context);
+  if (existing_case.has_value()) {
+    context.update().SetOutcome(
+        position, {.kind = store::RecordOutcome::Kind::kJoined, .case_id = *existing_case});
+    return CountInBatch(kDuplicatesCounter, context);
+  }
 
   const auto sequence = NextSequence(record.partition, context);
   if (!sequence.ok()) return sequence.status();
@@ -60,7 +69,9 @@ absl::Status CaseIntake::Process(const InputRecord& record, BatchContext& contex
 
   context.update().PutCase(c);
   context.update().SetCounter(SequenceCounter(record.partition), *sequence);
-  opened_in_batch_.insert(source_key);
+  context.update().SetOutcome(
+      position, {.kind = store::RecordOutcome::Kind::kOpened, .case_id = c.case_id()});
+  opened_in_batch_.emplace(source_key, c.case_id());
   return CountInBatch(kCasesOpenedCounter, context);
 }
 

@@ -3,16 +3,16 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
 
 #include "processors/record_processor.h"
 
 namespace minsheng::processors {
 
-// Turns hotline work orders into cases: validates and normalizes each record, drops exact
+// Turns hotline work orders into cases: validates and normalizes each record, recognises exact
 // repeats of a work order already taken (same channel and source id), and opens a RECEIVED case
-// for each new one. Invalid records become dead letters.
+// for each new one. Invalid records become dead letters. Every record's outcome is stored, so
+// whoever wrote it can learn its ticket.
 class CaseIntake : public RecordProcessor {
  public:
   absl::Status Process(const InputRecord& record, BatchContext& context) override;
@@ -25,8 +25,8 @@ class CaseIntake : public RecordProcessor {
 
   std::map<int32_t, int64_t> sequences_;
   std::map<std::string, int64_t, std::less<>> counters_;
-  // Source keys of the cases opened in the open batch, which the store cannot see yet.
-  std::set<std::string, std::less<>> opened_in_batch_;
+  // Source key -> case id of the cases opened in the open batch, which the store cannot see yet.
+  std::map<std::string, std::string, std::less<>> opened_in_batch_;
 };
 
 // Counter names kept in the store, so inputs reconcile: records = cases + duplicates + rejected.

@@ -223,6 +223,7 @@ class StreamTask::Impl : public BatchContext,
     if (absl::Status s = store_.Commit(update_); !s.ok()) return s;
     next_offsets_.clear();
     processor_.OnCommitted();
+    if (options_.on_commit) options_.on_commit();
     return absl::OkStatus();
   }
 

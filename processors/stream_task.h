@@ -2,6 +2,7 @@
 #define MINSHENG_PROCESSORS_STREAM_TASK_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,9 @@ class StreamTask {
     std::string group_id = "minsheng-processor";
     int max_batch_records = 1000;
     absl::Duration max_batch_wait = absl::Milliseconds(10);
+    // Called on the task's thread after each batch is durable, e.g. to wake those waiting for
+    // a record's outcome.
+    std::function<void()> on_commit;
   };
 
   static absl::StatusOr<std::unique_ptr<StreamTask>> Create(Options options,

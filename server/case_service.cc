@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/grpc_status.h"
 #include "server/masking.h"
 
 namespace minsheng::server {

@@ -23,12 +23,15 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "kafka/embedded_broker.h"
+#include "kafka/record_writer.h"
 #include "kafka/topics.h"
 #include "processors/case_intake.h"
+#include "processors/outcome_waiter.h"
 #include "processors/stream_task.h"
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/endpoints.h"
+#include "server/ingest_service.h"
 #include "store/case_store.h"
 
 namespace minsheng::server {
@@ -131,7 +134,7 @@ int RunForgetPositions(const std::vector<std::string>& args) {
   if (!config.ok()) return kExitUsage;
   auto store = store::CaseStore::Open(StatePath(*config), {});
   if (!store.ok()) return Fail(store.status());
-  if (absl::Status s = (*store)->ForgetOffsets(); !s.ok()) return Fail(s);
+  if (absl::Status s = (*store)->ForgetPositions(); !s.ok()) return Fail(s);
   std::printf("minsheng: stored positions forgotten in %s\n", config->data_dir.c_str());
   return kExitOk;
 }
@@ -152,13 +155,17 @@ int RunServe(const std::vector<std::string>& args) {
     broker = *std::move(started);
     bootstrap = broker->bootstrap_servers();
     // A new embedded broker is empty: positions stored against the previous one mean nothing.
-    if (absl::Status s = (*store)->ForgetOffsets(); !s.ok()) return Fail(s);
+    if (absl::Status s = (*store)->ForgetPositions(); !s.ok()) return Fail(s);
   } else if (absl::Status s = kafka::EnsureTopics(bootstrap, config->kafka_replication_factor);
              !s.ok()) {
     return Fail(s);
   }
 
+  auto writer = kafka::RecordWriter::Create(bootstrap, "minsheng-ingest");
+  if (!writer.ok()) return Fail(writer.status());
+  processors::OutcomeWaiter outcomes(**store);
   CaseServiceImpl case_service(**store);
+  IngestServiceImpl ingest_service(**store, **writer, outcomes);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -168,6 +175,7 @@ int RunServe(const std::vector<std::string>& args) {
   int grpc_port = 0;
   builder.AddListeningPort(config->grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(&case_service);
+  builder.RegisterService(&ingest_service);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (!grpc_server || grpc_port == 0) {
     return Fail(absl::UnavailableError(
@@ -177,9 +185,10 @@ int RunServe(const std::vector<std::string>& args) {
       absl::StrCat(config->grpc_listen.substr(0, config->grpc_listen.rfind(':')), ":", grpc_port);
 
   processors::CaseIntake intake;
-  auto task = processors::StreamTask::Create(
-      {.bootstrap_servers = bootstrap, .input_topic = kafka::kHotlineIntakeTopic.name}, **store,
-      intake);
+  auto task = processors::StreamTask::Create({.bootstrap_servers = bootstrap,
+                                              .input_topic = kafka::kHotlineIntakeTopic.name,
+                                              .on_commit = [&] { outcomes.OnCommit(); }},
+                                             **store, intake);
   if (!task.ok()) return Fail(task.status());
   std::atomic<bool> stop(false), task_done(false);
   absl::Status task_status;
@@ -197,11 +206,13 @@ int RunServe(const std::vector<std::string>& args) {
       LogInfo("shutting down on ", strsignal(signal));
     }
   }
+  RemoveEndpoints(config->data_dir);
+  // gRPC drains first: submissions in flight still need the processor for their tickets.
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   stop = true;
   processor.join();
-  RemoveEndpoints(config->data_dir);
-  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   task->reset();
+  writer->reset();
   broker.reset();
   if (!published.ok()) return Fail(published);
   if (!task_status.ok()) return Fail(task_status);

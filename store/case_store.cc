@@ -14,6 +14,7 @@ constexpr const char* kCases = "cases";
 constexpr const char* kCaseBySource = "case_by_source";
 constexpr const char* kOffsets = "offsets";
 constexpr const char* kCounters = "counters";
+constexpr const char* kOutcomes = "outcomes";
 
 std::string SourceKey(v1::Channel channel, absl::string_view source_id) {
   return absl::StrCat(static_cast<int>(channel), ":", source_id);
@@ -21,6 +22,39 @@ std::string SourceKey(v1::Channel channel, absl::string_view source_id) {
 
 std::string OffsetKey(absl::string_view topic, int32_t partition) {
   return absl::StrCat(topic, ":", partition);
+}
+
+std::string OutcomeKey(const RecordPosition& position) {
+  return absl::StrCat(position.topic, ":", position.partition, ":", position.offset);
+}
+
+// One letter for the kind, then the case id or the reason.
+constexpr char kOpenedTag = 'O', kJoinedTag = 'J', kRejectedTag = 'R';
+
+std::string EncodeOutcome(const RecordOutcome& outcome) {
+  switch (outcome.kind) {
+    case RecordOutcome::Kind::kOpened:
+      return std::string(1, kOpenedTag) + outcome.case_id;
+    case RecordOutcome::Kind::kJoined:
+      return std::string(1, kJoinedTag) + outcome.case_id;
+    case RecordOutcome::Kind::kRejected:
+      return std::string(1, kRejectedTag) + outcome.reason;
+  }
+  return "";
+}
+
+absl::StatusOr<RecordOutcome> DecodeOutcome(const std::string& value) {
+  if (value.empty()) return absl::DataLossError("empty record outcome");
+  const std::string payload = value.substr(1);
+  switch (value[0]) {
+    case kOpenedTag:
+      return RecordOutcome{.kind = RecordOutcome::Kind::kOpened, .case_id = payload};
+    case kJoinedTag:
+      return RecordOutcome{.kind = RecordOutcome::Kind::kJoined, .case_id = payload};
+    case kRejectedTag:
+      return RecordOutcome{.kind = RecordOutcome::Kind::kRejected, .reason = payload};
+  }
+  return absl::DataLossError(absl::StrCat("corrupt record outcome: ", value));
 }
 
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
@@ -48,6 +82,10 @@ void StateUpdate::SetNextOffset(absl::string_view topic, int32_t partition, int6
   batch_.Put(store_->offsets_, OffsetKey(topic, partition), absl::StrCat(next_offset));
 }
 
+void StateUpdate::SetOutcome(const RecordPosition& position, const RecordOutcome& outcome) {
+  batch_.Put(store_->outcomes_, OutcomeKey(position), EncodeOutcome(outcome));
+}
+
 void StateUpdate::SetCounter(absl::string_view name, int64_t value) {
   batch_.Put(store_->counters_, rocksdb::Slice(name.data(), name.size()), absl::StrCat(value));
 }
@@ -73,6 +111,7 @@ absl::StatusOr<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& pa
       {kCaseBySource, family_options},
       {kOffsets, family_options},
       {kCounters, family_options},
+      {kOutcomes, family_options},
   };
   std::unique_ptr<CaseStore> store(new CaseStore());
   store->options_ = options;
@@ -90,6 +129,7 @@ absl::StatusOr<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& pa
   store->case_by_source_ = store->handles_[2];
   store->offsets_ = store->handles_[3];
   store->counters_ = store->handles_[4];
+  store->outcomes_ = store->handles_[5];
   return store;
 }
 
@@ -146,6 +186,14 @@ absl::StatusOr<std::optional<int64_t>> CaseStore::NextOffset(absl::string_view t
   return ParseNumber(**value, "offset");
 }
 
+absl::StatusOr<std::optional<RecordOutcome>> CaseStore::Outcome(
+    const RecordPosition& position) const {
+  auto value = Read(outcomes_, OutcomeKey(position));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::nullopt;
+  return DecodeOutcome(**value);
+}
+
 absl::StatusOr<int64_t> CaseStore::Counter(absl::string_view name) const {
   auto value = Read(counters_, name);
   if (!value.ok()) return value.status();
@@ -186,14 +234,19 @@ absl::Status CaseStore::ForEachCase(const std::function<bool(const v1::Case&)>& 
   return FromRocks(it->status(), "scan");
 }
 
-absl::Status CaseStore::ForgetOffsets() {
+absl::Status CaseStore::ForgetPositions() {
+  // Keys are "topic:..." with ASCII topic names, so this range holds every one of them.
+  const rocksdb::Slice first(""), past_last("\xff");
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), offsets_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(offsets_, it->key());
-  if (absl::Status s = FromRocks(it->status(), "scan"); !s.ok()) return s;
+  for (rocksdb::ColumnFamilyHandle* family : {offsets_, outcomes_}) {
+    if (absl::Status s = FromRocks(batch.DeleteRange(family, first, past_last), "forget");
+        !s.ok()) {
+      return s;
+    }
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
-  return FromRocks(db_->Write(write_options, &batch), "forget offsets");
+  return FromRocks(db_->Write(write_options, &batch), "forget positions");
 }
 
 absl::Status CaseStore::Commit(StateUpdate& update) {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/record_position.h"
 #include "minsheng/v1/case.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -19,6 +20,19 @@
 namespace minsheng::store {
 
 class CaseStore;
+
+// What became of one intake record, so whoever wrote it (a gRPC submission, a WeChat message) can
+// tell the citizen their ticket: the case it opened or joined, or why it was rejected.
+struct RecordOutcome {
+  enum class Kind { kOpened, kJoined, kRejected };
+  Kind kind = Kind::kOpened;
+  std::string case_id;  // for kOpened and kJoined
+  std::string reason;   // for kRejected
+
+  friend bool operator==(const RecordOutcome&, const RecordOutcome&) = default;
+};
+
+using ::minsheng::RecordPosition;
 
 // Everything one batch of input records produced, together with the Kafka positions after them.
 // CaseStore::Commit writes it in one RocksDB write batch, so state and consumed offsets can never
@@ -30,6 +44,7 @@ class StateUpdate {
   // The offset of the next record to consume from topic/partition.
   void SetNextOffset(absl::string_view topic, int32_t partition, int64_t next_offset);
   void SetCounter(absl::string_view name, int64_t value);
+  void SetOutcome(const RecordPosition& position, const RecordOutcome& outcome);
   bool empty() const { return batch_.Count() == 0; }
 
  private:
@@ -41,7 +56,8 @@ class StateUpdate {
 };
 
 // Case state in RocksDB on local disk. Column families: cases (case_id -> Case), case_by_source
-// (channel + source id -> case_id), offsets (topic + partition -> next offset), counters.
+// (channel + source id -> case_id), offsets (topic + partition -> next offset), counters,
+// outcomes (topic + partition + offset -> RecordOutcome).
 class CaseStore {
  public:
   struct Options {
@@ -62,6 +78,8 @@ class CaseStore {
   // nullopt when nothing from this partition was ever committed.
   absl::StatusOr<std::optional<int64_t>> NextOffset(absl::string_view topic,
                                                     int32_t partition) const;
+  // nullopt while the record has not been processed.
+  absl::StatusOr<std::optional<RecordOutcome>> Outcome(const RecordPosition& position) const;
   // 0 when never set.
   absl::StatusOr<int64_t> Counter(absl::string_view name) const;
   // Every counter, by name.
@@ -71,9 +89,10 @@ class CaseStore {
   // Visits every case in case_id order; stops early when visit returns false.
   absl::Status ForEachCase(const std::function<bool(const v1::Case&)>& visit) const;
 
-  // Drops every stored position, for input topics that start over empty (the embedded broker
-  // keeps nothing across restarts). Cases, their index and counters stay.
-  absl::Status ForgetOffsets();
+  // Drops every stored Kafka position (consumed offsets and record outcomes), for input topics
+  // that start over empty (the embedded broker keeps nothing across restarts). Cases, their
+  // index and counters stay.
+  absl::Status ForgetPositions();
 
   StateUpdate NewUpdate() const { return StateUpdate(this); }
   absl::Status Commit(StateUpdate& update);
@@ -94,6 +113,7 @@ class CaseStore {
   rocksdb::ColumnFamilyHandle* case_by_source_ = nullptr;
   rocksdb::ColumnFamilyHandle* offsets_ = nullptr;
   rocksdb::ColumnFamilyHandle* counters_ = nullptr;
+  rocksdb::ColumnFamilyHandle* outcomes_ = nullptr;
 };
 
 }  // namespace minsheng::store

@@ -79,6 +79,16 @@ TEST(CaseIntakeTest, RepeatsWithinAndAcrossBatchesOpenNothing) {
   harness.Commit();
   EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 2);
   EXPECT_EQ(harness.Counter(kDuplicatesCounter), 2);
+  // Every record's outcome names the case its work order belongs to.
+  using Kind = store::RecordOutcome::Kind;
+  const std::string topic = "minsheng.intake.hotline.v1";
+  EXPECT_EQ(*harness.store().Outcome({topic, 3, 0}),
+            (store::RecordOutcome{.kind = Kind::kOpened, .case_id = "MS-20250301-03000001"}));
+  EXPECT_EQ(*harness.store().Outcome({topic, 3, 1}),
+            (store::RecordOutcome{.kind = Kind::kJoined, .case_id = "MS-20250301-03000001"}));
+  EXPECT_EQ(*harness.store().Outcome({topic, 5, 2}),
+            (store::RecordOutcome{.kind = Kind::kJoined, .case_id = "MS-20250301-03000001"}));
+  EXPECT_EQ(harness.store().Outcome({topic, 3, 3})->value().kind, Kind::kOpened);
   EXPECT_EQ(harness.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-2")->case_id(),
             "MS-20250301-03000002");
   EXPECT_TRUE(harness.dead_letters.empty());
@@ -94,6 +104,9 @@ TEST(CaseIntakeTest, InvalidRecordsBecomeDeadLettersWithReasons) {
   EXPECT_EQ(harness.dead_letters[0], "work_order: not valid JSON");
   EXPECT_EQ(harness.dead_letters[1], "content: missing");
   EXPECT_EQ(harness.Counter(kRejectedCounter), 2);
+  EXPECT_EQ(*harness.store().Outcome({"minsheng.intake.hotline.v1", 3, 1}),
+            (store::RecordOutcome{.kind = store::RecordOutcome::Kind::kRejected,
+                                  .reason = "content: missing"}));
   EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 0);
 }
 

@@ -72,7 +72,7 @@ TEST(CaseStoreTest, StateSurvivesReopenAndReadOnlyOpenSeesIt) {
   EXPECT_EQ(*(*store)->NextOffset("intake", 0), 2);
 }
 
-TEST(CaseStoreTest, ForgetOffsetsKeepsCases) {
+TEST(CaseStoreTest, ForgetPositionsKeepsCases) {
   testing::TempDir dir;
   auto store = CaseStore::Open(dir.path(), {});
   ASSERT_TRUE(store.ok());
@@ -81,12 +81,35 @@ TEST(CaseStoreTest, ForgetOffsetsKeepsCases) {
   update.SetNextOffset("intake", 0, 7);
   update.SetNextOffset("intake", 1, 9);
   update.SetCounter("opened", 1);
+  const RecordPosition position{"intake", 0, 6};
+  update.SetOutcome(position, {.kind = RecordOutcome::Kind::kOpened, .case_id = "MS-1"});
   ASSERT_TRUE((*store)->Commit(update).ok());
-  ASSERT_TRUE((*store)->ForgetOffsets().ok());
+  ASSERT_TRUE((*store)->ForgetPositions().ok());
   EXPECT_TRUE((*store)->Offsets()->empty());
+  EXPECT_EQ(*(*store)->Outcome(position), std::nullopt);
   EXPECT_TRUE((*store)->GetCase("MS-1").ok());
   EXPECT_TRUE((*store)->FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-1").ok());
   EXPECT_EQ(*(*store)->Counter("opened"), 1);
+}
+
+TEST(CaseStoreTest, RecordOutcomesRoundTrip) {
+  testing::TempDir dir;
+  auto store = CaseStore::Open(dir.path(), {});
+  ASSERT_TRUE(store.ok());
+  const RecordOutcome opened{.kind = RecordOutcome::Kind::kOpened, .case_id = "MS-1"};
+  const RecordOutcome joined{.kind = RecordOutcome::Kind::kJoined, .case_id = "MS-1"};
+  const RecordOutcome rejected{.kind = RecordOutcome::Kind::kRejected,
+                               .reason = "content: missing"};
+  StateUpdate update = (*store)->NewUpdate();
+  update.SetOutcome({"intake", 2, 10}, opened);
+  update.SetOutcome({"intake", 2, 11}, joined);
+  update.SetOutcome({"intake", 2, 12}, rejected);
+  EXPECT_EQ(*(*store)->Outcome({"intake", 2, 10}), std::nullopt);
+  ASSERT_TRUE((*store)->Commit(update).ok());
+  EXPECT_EQ(*(*store)->Outcome({"intake", 2, 10}), opened);
+  EXPECT_EQ(*(*store)->Outcome({"intake", 2, 11}), joined);
+  EXPECT_EQ(*(*store)->Outcome({"intake", 2, 12}), rejected);
+  EXPECT_EQ(*(*store)->Outcome({"intake", 3, 10}), std::nullopt);
 }
 
 TEST(CaseStoreTest, ReadOnlyOpenOfMissingDirFails) {

@@ -111,6 +111,36 @@ TEST(HotlineWorkOrderTest, InvalidUtf8IsRejectedWithItsPosition) {
   ExpectRejected(order, "work_order: invalid UTF-8 at byte");
 }
 
+TEST(WorkOrderJsonTest, SubmissionBecomesTheSameContractText) {
+  v1::SubmitWorkOrderRequest request;
+  request.set_work_order_id("RPC-1");
+  request.set_received_at("2025-03-01T09:30:00+08:00");
+  request.set_content("路灯不亮");
+  request.set_caller_phone("13812348000");
+  request.mutable_location()->set_lat(27.5);
+  request.mutable_location()->set_lon(113.25);
+  request.set_urgency(v1::URGENCY_EMERGENCY);
+  (*request.mutable_extra())["seat"] = R"("A-17")";
+  auto json = WorkOrderJson(request);
+  ASSERT_TRUE(json.ok()) << json.status();
+  auto complaint = ParseHotlineWorkOrder(*json);
+  ASSERT_TRUE(complaint.ok()) << complaint.status();
+  EXPECT_EQ(complaint->source_id(), "RPC-1");
+  EXPECT_EQ(complaint->caller_phone(), "13812348000");
+  EXPECT_DOUBLE_EQ(complaint->location().lat(), 27.5);
+  EXPECT_EQ(complaint->urgency(), v1::URGENCY_EMERGENCY);
+  EXPECT_EQ(complaint->extra().at("seat"), R"("A-17")");
+  EXPECT_TRUE(complaint->title().empty());
+}
+
+TEST(WorkOrderJsonTest, ExtraThatIsNotJsonIsNamed) {
+  v1::SubmitWorkOrderRequest request;
+  (*request.mutable_extra())["seat"] = "A-17";
+  auto json = WorkOrderJson(request);
+  ASSERT_FALSE(json.ok());
+  EXPECT_EQ(json.status().message(), "extra.seat: not JSON text");
+}
+
 TEST(Utf8Test, FindsTheFirstMalformedByte) {
   EXPECT_EQ(FindInvalidUtf8("plain ascii"), std::nullopt);
   EXPECT_EQ(FindInvalidUtf8("民声 ✓ 😀"), std::nullopt);
