@@ -15,6 +15,25 @@ namespace {
 
 // How long a submission waits for its case when the client set no deadline.
 constexpr absl::Duration kDefaultWait = absl::Seconds(5);
+constexpr int kMaxOutcomesPerCall = 10000;
+
+v1::IntakeOutcome ToProto(const store::RecordOutcome& outcome) {
+  v1::IntakeOutcome proto;
+  switch (outcome.kind) {
+    case store::RecordOutcome::Kind::kOpened:
+      proto.set_kind(v1::IntakeOutcome::KIND_OPENED);
+      break;
+    case store::RecordOutcome::Kind::kJoined:
+      proto.set_kind(v1::IntakeOutcome::KIND_JOINED);
+      break;
+    case store::RecordOutcome::Kind::kRejected:
+      proto.set_kind(v1::IntakeOutcome::KIND_REJECTED);
+      break;
+  }
+  proto.set_case_id(outcome.case_id);
+  proto.set_reason(outcome.reason);
+  return proto;
+}
 
 }  // namespace
 
@@ -62,6 +81,25 @@ grpc::Status IngestServiceImpl::SubmitWorkOrder(grpc::ServerContext* context,
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, outcome->reason);
   }
   return grpc::Status(grpc::StatusCode::INTERNAL, "unknown record outcome");
+}
+
+grpc::Status IngestServiceImpl::GetIntakeOutcomes(grpc::ServerContext*,
+                                                  const v1::GetIntakeOutcomesRequest* request,
+                                                  v1::GetIntakeOutcomesResponse* response) {
+  if (request->records_size() > kMaxOutcomesPerCall) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("records: at most ", kMaxOutcomesPerCall, " a call"));
+  }
+  for (const v1::IntakeRecord& record : request->records()) {
+    auto outcome = store_.Outcome({record.topic(), record.partition(), record.offset()});
+    if (!outcome.ok()) return ToGrpc(outcome.status());
+    if (outcome->has_value()) {
+      *response->add_outcomes() = ToProto(**outcome);
+    } else {
+      response->add_outcomes()->set_kind(v1::IntakeOutcome::KIND_PENDING);
+    }
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace minsheng::server

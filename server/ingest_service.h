@@ -20,6 +20,9 @@ class IngestServiceImpl final : public v1::IngestService::Service {
   grpc::Status SubmitWorkOrder(grpc::ServerContext* context,
                                const v1::SubmitWorkOrderRequest* request,
                                v1::SubmitWorkOrderResponse* response) override;
+  grpc::Status GetIntakeOutcomes(grpc::ServerContext* context,
+                                 const v1::GetIntakeOutcomesRequest* request,
+                                 v1::GetIntakeOutcomesResponse* response) override;
 
  private:
   const store::CaseStore& store_;

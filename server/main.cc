@@ -2,6 +2,7 @@
 //   minsheng serve [flags]   everything in one process (default broker: embedded)
 //   minsheng kafka [flags]   only the embedded broker, for tests and demos that must outlive a
 //                            killed server
+//   minsheng import FILE     historical work orders through the intake topic
 //   minsheng stats [flags]   counts of a data dir, for reconciliation
 //   minsheng forget-positions [flags]   recovery after lost input
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -31,6 +32,7 @@
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/endpoints.h"
+#include "server/import_command.h"
 #include "server/ingest_service.h"
 #include "store/case_store.h"
 
@@ -224,6 +226,7 @@ constexpr char kUsage[] = R"(usage: minsheng ROLE [flags]
 roles:
   serve   ingest, process and serve gRPC in one process (see: minsheng serve --help)
   kafka   run only the embedded Kafka broker; writes <data-dir>/endpoints.json
+  import  load historical work orders from JSONL or CSV (see: minsheng import --help)
   stats   print case and intake counts of a data dir as JSON (works beside a running server)
   forget-positions
           with the server stopped, drop the stored Kafka positions (after "input lost")
@@ -243,6 +246,7 @@ int main(int argc, char** argv) {
   if (role == "serve") return RunServe(args);
   if (role == "kafka") return RunKafka(args);
   if (role == "stats") return RunStats(args);
+  if (role == "import") return RunImport(args);
   if (role == "forget-positions") return RunForgetPositions(args);
   if (role == "--help" || role == "-h" || role == "help") {
     std::fputs(kUsage, stdout);
