@@ -14,7 +14,8 @@
 namespace minsheng::kafka {
 namespace {
 
-constexpr TopicSpec kAllTopics[] = {kHotlineIntakeTopic, kDeadLetterTopic};
+constexpr TopicSpec kAllTopics[] = {kHotlineIntakeTopic, kWeChatIntakeTopic, kSensorIntakeTopic,
+                                    kDeadLetterTopic};
 
 struct KafkaHandleDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }

@@ -17,6 +17,10 @@ struct TopicSpec {
 
 // 12345 hotline work orders as JSON (README: "Hotline work order JSON").
 inline constexpr TopicSpec kHotlineIntakeTopic = {"minsheng.intake.hotline.v1", 16};
+// WeChat official account messages, keyed by the sender's pseudonym (README "WeChat").
+inline constexpr TopicSpec kWeChatIntakeTopic = {"minsheng.intake.wechat.v1", 8};
+// Sensor readings as JSON, from MQTT or written directly (README "Sensors").
+inline constexpr TopicSpec kSensorIntakeTopic = {"minsheng.intake.sensor.v1", 8};
 // Inputs that could not be accepted: the original bytes plus a reason header.
 inline constexpr TopicSpec kDeadLetterTopic = {"minsheng.deadletter.v1", 4};
 

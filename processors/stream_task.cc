@@ -25,10 +25,10 @@ class StreamTask::Impl : public BatchContext,
                          public RdKafka::RebalanceCb,
                          public RdKafka::DeliveryReportCb {
  public:
-  Impl(Options options, store::CaseStore& store, RecordProcessor& processor)
+  Impl(Options options, store::CaseStore& store, Stages stages)
       : options_(std::move(options)),
         store_(store),
-        processor_(processor),
+        stages_(std::move(stages)),
         update_(store.NewUpdate()) {}
 
   ~Impl() override {
@@ -65,10 +65,12 @@ class StreamTask::Impl : public BatchContext,
     if (!producer.ok()) return producer.status();
     producer_ = *std::move(producer);
 
-    RdKafka::ErrorCode err = consumer_->subscribe({options_.input_topic});
+    std::vector<std::string> topics;
+    for (const auto& [topic, stage] : stages_) topics.push_back(topic);
+    RdKafka::ErrorCode err = consumer_->subscribe(topics);
     if (err != RdKafka::ERR_NO_ERROR) {
       return absl::UnavailableError(
-          absl::StrCat("subscribe ", options_.input_topic, ": ", RdKafka::err2str(err)));
+          absl::StrCat("subscribe ", absl::StrJoin(topics, ","), ": ", RdKafka::err2str(err)));
     }
     return absl::OkStatus();
   }
@@ -138,11 +140,11 @@ class StreamTask::Impl : public BatchContext,
           return;
         }
         partition->set_offset(next->has_value() ? **next : RdKafka::Topic::OFFSET_BEGINNING);
-        described.push_back(absl::StrCat(partition->partition(), "@",
+        described.push_back(absl::StrCat(partition->topic(), "/", partition->partition(), "@",
                                          next->has_value() ? absl::StrCat(**next) : "start"));
       }
       consumer->assign(partitions);
-      LogInfo("processing ", options_.input_topic, " partitions ", absl::StrJoin(described, ","));
+      LogInfo("processing ", absl::StrJoin(described, ","));
     } else {
       if (absl::Status s = Commit(); !s.ok()) fatal_ = s;
       consumer->unassign();
@@ -171,7 +173,10 @@ class StreamTask::Impl : public BatchContext,
             .value = absl::string_view(static_cast<const char*>(message.payload()), message.len()),
         };
         current_ = &record;
-        absl::Status status = processor_.Process(record, *this);
+        auto stage = stages_.find(topic);
+        absl::Status status = stage == stages_.end()
+                                  ? absl::InternalError(absl::StrCat("no stage for topic ", topic))
+                                  : stage->second->Process(record, *this);
         current_ = nullptr;
         if (!status.ok()) {
           fatal_ = status;
@@ -222,14 +227,14 @@ class StreamTask::Impl : public BatchContext,
     }
     if (absl::Status s = store_.Commit(update_); !s.ok()) return s;
     next_offsets_.clear();
-    processor_.OnCommitted();
+    for (const auto& [topic, stage] : stages_) stage->OnCommitted();
     if (options_.on_commit) options_.on_commit();
     return absl::OkStatus();
   }
 
   Options options_;
   store::CaseStore& store_;
-  RecordProcessor& processor_;
+  Stages stages_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::unique_ptr<RdKafka::Producer> producer_;
   store::StateUpdate update_;
@@ -242,8 +247,8 @@ class StreamTask::Impl : public BatchContext,
 
 absl::StatusOr<std::unique_ptr<StreamTask>> StreamTask::Create(Options options,
                                                                store::CaseStore& store,
-                                                               RecordProcessor& processor) {
-  auto impl = std::make_unique<Impl>(std::move(options), store, processor);
+                                                               Stages stages) {
+  auto impl = std::make_unique<Impl>(std::move(options), store, std::move(stages));
   if (absl::Status s = impl->Start(); !s.ok()) return s;
   return std::unique_ptr<StreamTask>(new StreamTask(std::move(impl)));
 }

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -14,15 +15,15 @@
 
 namespace minsheng::processors {
 
-// Runs one RecordProcessor over one input topic: consume a batch, process each record, send
-// dead letters, then commit the batch's state and the next offsets in one store write. Offsets
-// live in the store, not in Kafka, so a crash at any point replays exactly the uncommitted
-// records. Partitions come from the consumer group, so several instances share a topic.
+// Runs the stages of the topology over their input topics: consume a batch, hand each record to
+// the stage of its topic, send dead letters, then commit the batch's state and the next offsets
+// in one store write. Offsets live in the store, not in Kafka, so a crash at any point replays
+// exactly the uncommitted records. Partitions come from the consumer group, so several instances
+// share the topics.
 class StreamTask {
  public:
   struct Options {
     std::string bootstrap_servers;
-    std::string input_topic;
     std::string group_id = "minsheng-processor";
     int max_batch_records = 1000;
     absl::Duration max_batch_wait = absl::Milliseconds(10);
@@ -31,9 +32,11 @@ class StreamTask {
     std::function<void()> on_commit;
   };
 
+  // Input topic -> the stage that processes its records.
+  using Stages = std::map<std::string, RecordProcessor*>;
+
   static absl::StatusOr<std::unique_ptr<StreamTask>> Create(Options options,
-                                                            store::CaseStore& store,
-                                                            RecordProcessor& processor);
+                                                            store::CaseStore& store, Stages stages);
   ~StreamTask();
 
   // Processes until stop becomes true (then commits what it holds and leaves the group) or a

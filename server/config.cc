@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace minsheng::server {
 namespace {
@@ -53,6 +54,73 @@ const std::map<std::string, Setter>& Setters() {
            return absl::InvalidArgumentError(
                absl::StrCat("kafka-replication-factor: expected -1 or a positive count, got ", v));
          }
+         return absl::OkStatus();
+       }},
+      {"personal_data_key_file",
+       [](ServeConfig& c, const std::string& v) {
+         c.personal_data_key_file = v;
+         return absl::OkStatus();
+       }},
+      {"wechat_listen",
+       [](ServeConfig& c, const std::string& v) {
+         if (!absl::StrContains(v, ':')) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("wechat-listen: expected host:port, got ", v));
+         }
+         c.wechat_listen = v;
+         return absl::OkStatus();
+       }},
+      {"wechat_token",
+       [](ServeConfig& c, const std::string& v) {
+         c.wechat_token = v;
+         return absl::OkStatus();
+       }},
+      {"wechat_aes_key",
+       [](ServeConfig& c, const std::string& v) {
+         if (!v.empty() && v.size() != 43) {
+           return absl::InvalidArgumentError(
+               "wechat-aes-key: the EncodingAESKey has 43 characters");
+         }
+         c.wechat_aes_key = v;
+         return absl::OkStatus();
+       }},
+      {"wechat_appid",
+       [](ServeConfig& c, const std::string& v) {
+         c.wechat_appid = v;
+         return absl::OkStatus();
+       }},
+      {"wechat_assembly_window",
+       [](ServeConfig& c, const std::string& v) {
+         if (!absl::ParseDuration(v, &c.wechat_assembly_window) ||
+             c.wechat_assembly_window < absl::ZeroDuration()) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("wechat-assembly-window: expected a duration such as 10m, got ", v));
+         }
+         return absl::OkStatus();
+       }},
+      {"mqtt_broker",
+       [](ServeConfig& c, const std::string& v) {
+         if (!v.empty() && !absl::StrContains(v, ':')) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("mqtt-broker: expected host:port, got ", v));
+         }
+         c.mqtt_broker = v;
+         return absl::OkStatus();
+       }},
+      {"mqtt_topic",
+       [](ServeConfig& c, const std::string& v) {
+         if (v.empty()) return absl::InvalidArgumentError("mqtt-topic: must not be empty");
+         c.mqtt_topic = v;
+         return absl::OkStatus();
+       }},
+      {"sensor_registry",
+       [](ServeConfig& c, const std::string& v) {
+         c.sensor_registry = v;
+         return absl::OkStatus();
+       }},
+      {"sensor_rules",
+       [](ServeConfig& c, const std::string& v) {
+         c.sensor_rules = v;
          return absl::OkStatus();
        }},
       {"sync_writes",
@@ -143,7 +211,18 @@ std::string ServeUsage() {
   --grpc-listen HOST:PORT        gRPC address (default 127.0.0.1:7120; port 0 picks a free one)
   --kafka-replication-factor N   for topics minsheng creates (default -1 = broker default)
   --sync-writes true|false       fsync every state commit (default true)
-YAML keys: data_dir, kafka_brokers, grpc_listen, kafka_replication_factor, sync_writes
+  --personal-data-key-file FILE  key sealing phone numbers and openids (default
+                                 <data-dir>/secrets/personal-data.key, created if missing)
+  --wechat-listen HOST:PORT      WeChat server URL address, path /wechat (default 127.0.0.1:7121)
+  --wechat-token TOKEN           the official account's Token; WeChat is off without it
+  --wechat-aes-key KEY           its EncodingAESKey (43 characters), for safe mode
+  --wechat-appid APPID           its AppID, checked in safe mode
+  --wechat-assembly-window DUR   messages of one person this close form one complaint (10m)
+  --mqtt-broker HOST:PORT        MQTT broker of the sensor gateways; MQTT is off without it
+  --mqtt-topic FILTER            topic filter to subscribe (default minsheng/sensors/#)
+  --sensor-registry FILE         CSV of installed sensors: device_id,kind,lat,lon,site
+  --sensor-rules FILE            YAML threshold rules replacing the defaults per kind
+YAML keys: the flag names with _ instead of -, e.g. data_dir, wechat_token
 )";
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace minsheng::server {
 
@@ -16,6 +17,19 @@ struct ServeConfig {
   std::string grpc_listen = "127.0.0.1:7120";  // --grpc-listen, grpc_listen
   int kafka_replication_factor = -1;           // --kafka-replication-factor; -1 = broker default
   bool sync_writes = true;                     // --sync-writes; fsync every state commit
+  // --personal-data-key-file; empty = <data_dir>/secrets/personal-data.key, created if missing
+  std::string personal_data_key_file;
+  // WeChat official account endpoint; off while wechat_token is empty.
+  std::string wechat_listen = "127.0.0.1:7121";  // --wechat-listen
+  std::string wechat_token;                      // --wechat-token
+  std::string wechat_aes_key;                    // --wechat-aes-key (EncodingAESKey), safe mode
+  std::string wechat_appid;                      // --wechat-appid
+  absl::Duration wechat_assembly_window = absl::Minutes(10);  // --wechat-assembly-window
+  // Sensors: readings over MQTT (off while mqtt_broker is empty) and on the sensor topic.
+  std::string mqtt_broker;                        // --mqtt-broker host:port
+  std::string mqtt_topic = "minsheng/sensors/#";  // --mqtt-topic, a topic filter
+  std::string sensor_registry;                    // --sensor-registry, CSV of installed devices
+  std::string sensor_rules;                       // --sensor-rules, YAML; empty = defaults
 };
 
 // Parses the arguments after the role name. Errors name the flag or key at fault.

@@ -12,6 +12,7 @@ absl::Status WriteEndpoints(const std::string& data_dir, const Endpoints& endpoi
   nlohmann::json json = nlohmann::json::object();
   if (!endpoints.kafka_bootstrap.empty()) json["kafka_bootstrap"] = endpoints.kafka_bootstrap;
   if (!endpoints.grpc.empty()) json["grpc"] = endpoints.grpc;
+  if (!endpoints.wechat.empty()) json["wechat"] = endpoints.wechat;
   const std::filesystem::path path = std::filesystem::path(data_dir) / kEndpointsFile;
   const std::filesystem::path temporary = path.string() + ".tmp";
   {

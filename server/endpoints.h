@@ -12,6 +12,7 @@ namespace minsheng::server {
 struct Endpoints {
   std::string kafka_bootstrap;
   std::string grpc;
+  std::string wechat;  // the WeChat endpoint's host:port, when it runs
 };
 
 inline constexpr char kEndpointsFile[] = "endpoints.json";

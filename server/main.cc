@@ -23,17 +23,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "ingest/personal_data.h"
+#include "ingest/text_normalizer.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/record_writer.h"
 #include "kafka/topics.h"
-#include "processors/case_intake.h"
+#include "processors/case_book.h"
+#include "processors/hotline_intake.h"
 #include "processors/outcome_waiter.h"
+#include "processors/sensor_intake.h"
 #include "processors/stream_task.h"
+#include "processors/wechat_intake.h"
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/endpoints.h"
 #include "server/import_command.h"
 #include "server/ingest_service.h"
+#include "server/mqtt_bridge.h"
+#include "server/wechat_endpoint.h"
 #include "store/case_store.h"
 
 namespace minsheng::server {
@@ -186,11 +193,34 @@ int RunServe(const std::vector<std::string>& args) {
   const std::string grpc_address =
       absl::StrCat(config->grpc_listen.substr(0, config->grpc_listen.rfind(':')), ":", grpc_port);
 
-  processors::CaseIntake intake;
-  auto task = processors::StreamTask::Create({.bootstrap_servers = bootstrap,
-                                              .input_topic = kafka::kHotlineIntakeTopic.name,
-                                              .on_commit = [&] { outcomes.OnCommit(); }},
-                                             **store, intake);
+  auto vault = ingest::PersonalDataVault::OpenOrCreate(
+      config->personal_data_key_file.empty()
+          ? (std::filesystem::path(config->data_dir) / "secrets" / "personal-data.key").string()
+          : config->personal_data_key_file);
+  if (!vault.ok()) return Fail(vault.status());
+  auto normalizer = ingest::TextNormalizer::Create();
+  if (!normalizer.ok()) return Fail(normalizer.status());
+  processors::CaseBook cases(**normalizer, *vault);
+  processors::HotlineIntake hotline(cases);
+  processors::WeChatIntake wechat(cases, config->wechat_assembly_window);
+  auto registry = config->sensor_registry.empty()
+                      ? ingest::sensor::DeviceRegistry::Parse("device_id,kind,lat,lon,site\n")
+                      : ingest::sensor::DeviceRegistry::Load(config->sensor_registry);
+  if (!registry.ok()) return Fail(registry.status());
+  auto rules = config->sensor_rules.empty()
+                   ? absl::StatusOr<std::vector<ingest::sensor::ConditionRule>>(
+                         ingest::sensor::DefaultRules())
+                   : ingest::sensor::LoadRules(config->sensor_rules);
+  if (!rules.ok()) return Fail(rules.status());
+  if (registry->size() == 0) {
+    LogWarning("no --sensor-registry: every sensor reading will be dead-lettered as unknown");
+  }
+  processors::SensorIntake sensors(cases, *registry, *std::move(rules));
+  auto task = processors::StreamTask::Create(
+      {.bootstrap_servers = bootstrap, .on_commit = [&] { outcomes.OnCommit(); }}, **store,
+      {{kafka::kHotlineIntakeTopic.name, &hotline},
+       {kafka::kWeChatIntakeTopic.name, &wechat},
+       {kafka::kSensorIntakeTopic.name, &sensors}});
   if (!task.ok()) return Fail(task.status());
   std::atomic<bool> stop(false), task_done(false);
   absl::Status task_status;
@@ -199,16 +229,48 @@ int RunServe(const std::vector<std::string>& args) {
     task_done = true;
   });
 
-  absl::Status published = WriteEndpoints(config->data_dir, {bootstrap, grpc_address});
+  std::unique_ptr<WeChatEndpoint> wechat_endpoint;
+  if (!config->wechat_token.empty()) {
+    auto started = WeChatEndpoint::Start({.listen = config->wechat_listen,
+                                          .token = config->wechat_token,
+                                          .encoding_aes_key = config->wechat_aes_key,
+                                          .app_id = config->wechat_appid},
+                                         **store, **writer, outcomes, *vault);
+    if (!started.ok()) {
+      stop = true;
+      processor.join();
+      return Fail(started.status());
+    }
+    wechat_endpoint = *std::move(started);
+  }
+  const std::string wechat_address = wechat_endpoint ? wechat_endpoint->address() : "";
+  std::unique_ptr<MqttBridge> mqtt;
+  if (!config->mqtt_broker.empty()) {
+    auto started = MqttBridge::Start(config->mqtt_broker, config->mqtt_topic, **writer);
+    if (!started.ok()) {
+      stop = true;
+      processor.join();
+      return Fail(started.status());
+    }
+    mqtt = *std::move(started);
+  }
+
+  absl::Status published =
+      WriteEndpoints(config->data_dir, {bootstrap, grpc_address, wechat_address});
   if (published.ok()) {
-    std::printf("minsheng serve: kafka at %s, grpc at %s, data in %s\n", bootstrap.c_str(),
-                grpc_address.c_str(), config->data_dir.c_str());
+    std::printf("minsheng serve: kafka at %s, grpc at %s, wechat at %s, data in %s\n",
+                bootstrap.c_str(), grpc_address.c_str(),
+                wechat_endpoint ? absl::StrCat("http://", wechat_address, "/wechat").c_str()
+                                : "(off: no --wechat-token)",
+                config->data_dir.c_str());
     std::fflush(stdout);
     if (int signal = WaitForShutdown(signals, task_done); signal > 0) {
       LogInfo("shutting down on ", strsignal(signal));
     }
   }
   RemoveEndpoints(config->data_dir);
+  wechat_endpoint.reset();
+  mqtt.reset();
   // gRPC drains first: submissions in flight still need the processor for their tickets.
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   stop = true;

@@ -1,21 +1,16 @@
 #include "server/masking.h"
 
+#include "ingest/personal_data.h"
+
 namespace minsheng::server {
 
-std::string MaskPhone(absl::string_view phone) {
-  std::string masked(phone);
-  if (masked.size() >= 8) {
-    for (size_t i = 3; i + 4 < masked.size(); ++i) masked[i] = '*';
-  } else {
-    for (size_t i = 0; i + 2 < masked.size(); ++i) masked[i] = '*';
-  }
-  return masked;
-}
-
 v1::Case ForDisplay(v1::Case c) {
-  if (!c.complaint().caller_phone().empty()) {
-    c.mutable_complaint()->set_caller_phone(MaskPhone(c.complaint().caller_phone()));
-  }
+  v1::Complaint& complaint = *c.mutable_complaint();
+  complaint.clear_caller_phone_sealed();
+  complaint.clear_wechat_openid_sealed();
+  // Stored values are masked already; masking again is harmless and guards older records.
+  complaint.set_caller_phone(ingest::MaskIdentifier(complaint.caller_phone()));
+  complaint.set_wechat_openid(ingest::MaskIdentifier(complaint.wechat_openid()));
   return c;
 }
 

@@ -8,11 +8,7 @@
 
 namespace minsheng::server {
 
-// "13812348000" -> "138****8000": the first three and last four characters stay, so a caller can
-// recognise their own number; shorter numbers keep only their last two.
-std::string MaskPhone(absl::string_view phone);
-
-// The case as any API may show it: personal data masked.
+// The case as any API may show it: personal data masked, sealed values left out.
 v1::Case ForDisplay(v1::Case c);
 
 }  // namespace minsheng::server

@@ -15,6 +15,11 @@ constexpr const char* kCaseBySource = "case_by_source";
 constexpr const char* kOffsets = "offsets";
 constexpr const char* kCounters = "counters";
 constexpr const char* kOutcomes = "outcomes";
+constexpr const char* kStageState = "stage_state";
+
+std::string StateKey(absl::string_view store_name, absl::string_view key) {
+  return absl::StrCat(store_name, "/", key);
+}
 
 std::string SourceKey(v1::Channel channel, absl::string_view source_id) {
   return absl::StrCat(static_cast<int>(channel), ":", source_id);
@@ -78,12 +83,24 @@ void StateUpdate::PutCase(const v1::Case& c) {
              c.case_id());
 }
 
+void StateUpdate::IndexSource(v1::Channel channel, absl::string_view source_id,
+                              absl::string_view case_id) {
+  batch_.Put(store_->case_by_source_, SourceKey(channel, source_id),
+             rocksdb::Slice(case_id.data(), case_id.size()));
+}
+
 void StateUpdate::SetNextOffset(absl::string_view topic, int32_t partition, int64_t next_offset) {
   batch_.Put(store_->offsets_, OffsetKey(topic, partition), absl::StrCat(next_offset));
 }
 
 void StateUpdate::SetOutcome(const RecordPosition& position, const RecordOutcome& outcome) {
   batch_.Put(store_->outcomes_, OutcomeKey(position), EncodeOutcome(outcome));
+}
+
+void StateUpdate::PutState(absl::string_view store_name, absl::string_view key,
+                           absl::string_view value) {
+  batch_.Put(store_->stage_state_, StateKey(store_name, key),
+             rocksdb::Slice(value.data(), value.size()));
 }
 
 void StateUpdate::SetCounter(absl::string_view name, int64_t value) {
@@ -112,6 +129,7 @@ absl::StatusOr<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& pa
       {kOffsets, family_options},
       {kCounters, family_options},
       {kOutcomes, family_options},
+      {kStageState, family_options},
   };
   std::unique_ptr<CaseStore> store(new CaseStore());
   store->options_ = options;
@@ -130,6 +148,7 @@ absl::StatusOr<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& pa
   store->offsets_ = store->handles_[3];
   store->counters_ = store->handles_[4];
   store->outcomes_ = store->handles_[5];
+  store->stage_state_ = store->handles_[6];
   return store;
 }
 
@@ -192,6 +211,11 @@ absl::StatusOr<std::optional<RecordOutcome>> CaseStore::Outcome(
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::nullopt;
   return DecodeOutcome(**value);
+}
+
+absl::StatusOr<std::optional<std::string>> CaseStore::GetState(absl::string_view store_name,
+                                                               absl::string_view key) const {
+  return Read(stage_state_, StateKey(store_name, key));
 }
 
 absl::StatusOr<int64_t> CaseStore::Counter(absl::string_view name) const {

@@ -41,10 +41,15 @@ class StateUpdate {
  public:
   // Writes the case and indexes it by (channel, source_id) of its complaint.
   void PutCase(const v1::Case& c);
+  // Indexes a further source (another report merged into the case) to it.
+  void IndexSource(v1::Channel channel, absl::string_view source_id, absl::string_view case_id);
   // The offset of the next record to consume from topic/partition.
   void SetNextOffset(absl::string_view topic, int32_t partition, int64_t next_offset);
   void SetCounter(absl::string_view name, int64_t value);
   void SetOutcome(const RecordPosition& position, const RecordOutcome& outcome);
+  // A stage's own state, e.g. a WeChat user's open assembly or a sensor's condition, under the
+  // stage's store name.
+  void PutState(absl::string_view store_name, absl::string_view key, absl::string_view value);
   bool empty() const { return batch_.Count() == 0; }
 
  private:
@@ -57,7 +62,7 @@ class StateUpdate {
 
 // Case state in RocksDB on local disk. Column families: cases (case_id -> Case), case_by_source
 // (channel + source id -> case_id), offsets (topic + partition -> next offset), counters,
-// outcomes (topic + partition + offset -> RecordOutcome).
+// outcomes (topic + partition + offset -> RecordOutcome), stage_state (store name + key -> bytes).
 class CaseStore {
  public:
   struct Options {
@@ -80,6 +85,9 @@ class CaseStore {
                                                     int32_t partition) const;
   // nullopt while the record has not been processed.
   absl::StatusOr<std::optional<RecordOutcome>> Outcome(const RecordPosition& position) const;
+  // nullopt when the stage never stored anything under key.
+  absl::StatusOr<std::optional<std::string>> GetState(absl::string_view store_name,
+                                                      absl::string_view key) const;
   // 0 when never set.
   absl::StatusOr<int64_t> Counter(absl::string_view name) const;
   // Every counter, by name.
@@ -114,6 +122,7 @@ class CaseStore {
   rocksdb::ColumnFamilyHandle* offsets_ = nullptr;
   rocksdb::ColumnFamilyHandle* counters_ = nullptr;
   rocksdb::ColumnFamilyHandle* outcomes_ = nullptr;
+  rocksdb::ColumnFamilyHandle* stage_state_ = nullptr;
 };
 
 }  // namespace minsheng::store

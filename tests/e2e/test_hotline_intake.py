@@ -40,7 +40,7 @@ class HotlineIntakeTest(unittest.TestCase):
             hotline_seat="A-17", tags=["环卫", 2]))])
         found = self.wait_for_case("WO-100")
         self.assertEqual(found.status, case_pb2.CASE_STATUS_RECEIVED)
-        self.assertRegex(found.case_id, r"^MS-20250301-\d{8}$")
+        self.assertRegex(found.case_id, r"^MS-20250301-H\d{8}$")
         complaint = found.complaint
         self.assertEqual(complaint.channel, HOTLINE)
         self.assertEqual(complaint.source_id, "WO-100")

@@ -41,7 +41,7 @@ class IngestServiceTest(unittest.TestCase):
             "RPC-1", title="路灯", caller_phone="13912345678",
             location=complaint_pb2.GeoPoint(lat=27.8, lon=113.1),
             urgency=complaint_pb2.URGENCY_URGENT, extra={"seat": '"B-3"', "priority": "2"}))
-        self.assertRegex(reply.ticket, r"^MS-20250301-\d{8}$")
+        self.assertRegex(reply.ticket, r"^MS-20250301-H\d{8}$")
         self.assertFalse(reply.duplicate)
         found = self.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=reply.ticket))
         self.assertEqual(found.complaint.source_id, "RPC-1")

@@ -112,6 +112,19 @@ TEST(CaseStoreTest, RecordOutcomesRoundTrip) {
   EXPECT_EQ(*(*store)->Outcome({"intake", 3, 10}), std::nullopt);
 }
 
+TEST(CaseStoreTest, StageStateIsKeptPerStoreName) {
+  testing::TempDir dir;
+  auto store = CaseStore::Open(dir.path(), {});
+  ASSERT_TRUE(store.ok());
+  StateUpdate update = (*store)->NewUpdate();
+  update.PutState("wechat-assembly", "u1", "case MS-1");
+  update.PutState("sensor-conditions", "u1", "active");
+  ASSERT_TRUE((*store)->Commit(update).ok());
+  EXPECT_EQ(*(*store)->GetState("wechat-assembly", "u1"), "case MS-1");
+  EXPECT_EQ(*(*store)->GetState("sensor-conditions", "u1"), "active");
+  EXPECT_EQ(*(*store)->GetState("wechat-assembly", "u2"), std::nullopt);
+}
+
 TEST(CaseStoreTest, ReadOnlyOpenOfMissingDirFails) {
   testing::TempDir dir;
   auto store = CaseStore::Open(dir.path() + "/absent", {.read_only = true});

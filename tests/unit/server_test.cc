@@ -54,15 +54,17 @@ TEST(ServeConfigTest, ErrorsNameTheFlagOrKey) {
   expect_error({"--config", path}, "unknown key grpc_port");
 }
 
-TEST(MaskingTest, PhonesKeepOnlyEnoughToRecognise) {
-  EXPECT_EQ(MaskPhone("13812348000"), "138****8000");
-  EXPECT_EQ(MaskPhone("057188889999"), "057*****9999");
-  EXPECT_EQ(MaskPhone("12345"), "***45");
-  EXPECT_EQ(MaskPhone(""), "");
-
+TEST(MaskingTest, DisplayedCasesCarryNoPersonalDataInTheClear) {
   v1::Case c;
   c.mutable_complaint()->set_caller_phone("13812348000");
-  EXPECT_EQ(ForDisplay(c).complaint().caller_phone(), "138****8000");
+  c.mutable_complaint()->set_caller_phone_sealed("sealed");
+  c.mutable_complaint()->set_wechat_openid("oX3b1234567890k9A");
+  c.mutable_complaint()->set_wechat_openid_sealed("sealed");
+  const v1::Case shown = ForDisplay(c);
+  EXPECT_EQ(shown.complaint().caller_phone(), "138****8000");
+  EXPECT_EQ(shown.complaint().wechat_openid(), "oX3**********0k9A");
+  EXPECT_TRUE(shown.complaint().caller_phone_sealed().empty());
+  EXPECT_TRUE(shown.complaint().wechat_openid_sealed().empty());
 }
 
 }  // namespace

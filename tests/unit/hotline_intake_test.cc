@@ -1,10 +1,11 @@
-#include "processors/case_intake.h"
+#include "processors/hotline_intake.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "processors/case_book.h"
 #include "tests/unit/temp_dir.h"
 
 namespace minsheng::processors {
@@ -35,7 +36,10 @@ class IntakeHarness : public BatchContext {
   }
   int64_t Counter(absl::string_view name) { return *store_->Counter(name); }
 
-  CaseIntake intake;
+  std::unique_ptr<ingest::TextNormalizer> normalizer = *ingest::TextNormalizer::Create();
+  ingest::PersonalDataVault vault = *ingest::PersonalDataVault::FromKey(std::string(32, 'k'));
+  CaseBook book{*normalizer, vault};
+  HotlineIntake intake{book};
   std::vector<std::string> dead_letters;
 
  private:
@@ -49,14 +53,14 @@ std::string Order(const std::string& id) {
          R"(","received_at":"2025-03-01T23:30:00+08:00","content":"油烟扰民"})";
 }
 
-TEST(CaseIntakeTest, OpensOneReceivedCasePerWorkOrder) {
+TEST(HotlineIntakeTest, OpensOneReceivedCasePerWorkOrder) {
   testing::TempDir dir;
   IntakeHarness harness(dir.path());
   harness.Feed(Order("WO-1"));
   harness.Commit();
   auto c = harness.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-1");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->case_id(), "MS-20250301-03000001");  // the caller's local date, not UTC's
+  EXPECT_EQ(c->case_id(), "MS-20250301-H03000001");  // the caller's local date, not UTC's
   EXPECT_EQ(c->status(), v1::CASE_STATUS_RECEIVED);
   EXPECT_EQ(c->version(), 1u);
   EXPECT_EQ(c->created_at().seconds(), 1740792612);
@@ -68,7 +72,7 @@ TEST(CaseIntakeTest, OpensOneReceivedCasePerWorkOrder) {
   EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 1);
 }
 
-TEST(CaseIntakeTest, RepeatsWithinAndAcrossBatchesOpenNothing) {
+TEST(HotlineIntakeTest, RepeatsWithinAndAcrossBatchesOpenNothing) {
   testing::TempDir dir;
   IntakeHarness harness(dir.path());
   harness.Feed(Order("WO-1"));
@@ -83,18 +87,18 @@ TEST(CaseIntakeTest, RepeatsWithinAndAcrossBatchesOpenNothing) {
   using Kind = store::RecordOutcome::Kind;
   const std::string topic = "minsheng.intake.hotline.v1";
   EXPECT_EQ(*harness.store().Outcome({topic, 3, 0}),
-            (store::RecordOutcome{.kind = Kind::kOpened, .case_id = "MS-20250301-03000001"}));
+            (store::RecordOutcome{.kind = Kind::kOpened, .case_id = "MS-20250301-H03000001"}));
   EXPECT_EQ(*harness.store().Outcome({topic, 3, 1}),
-            (store::RecordOutcome{.kind = Kind::kJoined, .case_id = "MS-20250301-03000001"}));
+            (store::RecordOutcome{.kind = Kind::kJoined, .case_id = "MS-20250301-H03000001"}));
   EXPECT_EQ(*harness.store().Outcome({topic, 5, 2}),
-            (store::RecordOutcome{.kind = Kind::kJoined, .case_id = "MS-20250301-03000001"}));
+            (store::RecordOutcome{.kind = Kind::kJoined, .case_id = "MS-20250301-H03000001"}));
   EXPECT_EQ(harness.store().Outcome({topic, 3, 3})->value().kind, Kind::kOpened);
   EXPECT_EQ(harness.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-2")->case_id(),
-            "MS-20250301-03000002");
+            "MS-20250301-H03000002");
   EXPECT_TRUE(harness.dead_letters.empty());
 }
 
-TEST(CaseIntakeTest, InvalidRecordsBecomeDeadLettersWithReasons) {
+TEST(HotlineIntakeTest, InvalidRecordsBecomeDeadLettersWithReasons) {
   testing::TempDir dir;
   IntakeHarness harness(dir.path());
   harness.Feed("{oops");
@@ -110,7 +114,7 @@ TEST(CaseIntakeTest, InvalidRecordsBecomeDeadLettersWithReasons) {
   EXPECT_EQ(harness.Counter(kCasesOpenedCounter), 0);
 }
 
-TEST(CaseIntakeTest, SequencesContinueAfterRestart) {
+TEST(HotlineIntakeTest, SequencesContinueAfterRestart) {
   testing::TempDir dir;
   {
     IntakeHarness harness(dir.path());
@@ -122,7 +126,7 @@ TEST(CaseIntakeTest, SequencesContinueAfterRestart) {
   restarted.Feed(Order("WO-2"));
   restarted.Commit();
   EXPECT_EQ(restarted.store().FindCaseBySource(v1::CHANNEL_HOTLINE, "WO-2")->case_id(),
-            "MS-20250301-03000002");
+            "MS-20250301-H03000002");
   EXPECT_EQ(restarted.Counter(kDuplicatesCounter), 1);
   EXPECT_EQ(restarted.Counter(kCasesOpenedCounter), 2);
 }

@@ -1,0 +1,113 @@
+#include "ingest/text_normalizer.h"
+
+#include <opencc/opencc.h>
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace minsheng::ingest {
+namespace {
+
+// Appends code point cp as UTF-8.
+void AppendUtf8(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Decodes the code point at text[i] (valid UTF-8 assumed: inputs are validated on intake) and
+// advances i past it.
+uint32_t NextCodePoint(absl::string_view text, size_t& i) {
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
+  const uint8_t lead = byte(i);
+  size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  if (i + length > text.size()) length = 1;
+  uint32_t cp = length == 1   ? lead
+                : length == 2 ? lead & 0x1F
+                : length == 3 ? lead & 0x0F
+                              : lead & 0x07;
+  for (size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
+  i += length;
+  return cp;
+}
+
+bool IsSpace(uint32_t cp) {
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
+         cp == 0xA0 || cp == 0x3000;
+}
+
+}  // namespace
+
+std::string FoldWidthAndSpace(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = NextCodePoint(text, i);
+    if (IsSpace(cp)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    // Full-width digits and Latin letters (ＡＢＣ１２３) become ASCII; full-width punctuation is
+    // how Chinese is written and stays.
+    if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
+        (cp >= 0xFF41 && cp <= 0xFF5A)) {
+      cp -= 0xFEE0;
+    }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    AppendUtf8(cp, out);
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<TextNormalizer>> TextNormalizer::Create(
+    const std::string& opencc_config) {
+  opencc_t opencc = opencc_open(opencc_config.c_str());
+  if (opencc == reinterpret_cast<opencc_t>(-1)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("OpenCC cannot load ", opencc_config, ": ", opencc_error()));
+  }
+  return std::unique_ptr<TextNormalizer>(new TextNormalizer(opencc));
+}
+
+TextNormalizer::~TextNormalizer() { opencc_close(static_cast<opencc_t>(opencc_)); }
+
+std::string TextNormalizer::Normalize(absl::string_view text) const {
+  const std::string folded = FoldWidthAndSpace(text);
+  char* converted =
+      opencc_convert_utf8(static_cast<opencc_t>(opencc_), folded.data(), folded.size());
+  if (converted == nullptr) return folded;  // keep the text rather than lose it
+  std::string result(converted);
+  opencc_convert_utf8_free(converted);
+  return result;
+}
+
+void TextNormalizer::NormalizeComplaint(v1::Complaint& complaint) const {
+  std::string content = Normalize(complaint.content());
+  if (content != complaint.content()) {
+    complaint.set_content_original(complaint.content());
+    complaint.set_content(std::move(content));
+  }
+  std::string title = Normalize(complaint.title());
+  if (title != complaint.title()) {
+    complaint.set_title_original(complaint.title());
+    complaint.set_title(std::move(title));
+  }
+}
+
+}  // namespace minsheng::ingest

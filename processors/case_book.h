@@ -1,0 +1,85 @@
+#ifndef MINSHENG_PROCESSORS_CASE_BOOK_H_
+#define MINSHENG_PROCESSORS_CASE_BOOK_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ingest/personal_data.h"
+#include "ingest/text_normalizer.h"
+#include "minsheng/v1/case.pb.h"
+#include "processors/record_processor.h"
+
+namespace minsheng::processors {
+
+// Counter names kept in the store. Inputs reconcile: records consumed = cases_opened +
+// duplicates + merged + rejected + readings_without_case.
+inline constexpr absl::string_view kCasesOpenedCounter = "intake.cases_opened";
+inline constexpr absl::string_view kDuplicatesCounter = "intake.duplicates";
+inline constexpr absl::string_view kMergedCounter = "intake.merged";
+inline constexpr absl::string_view kRejectedCounter = "intake.rejected";
+inline constexpr absl::string_view kReadingsWithoutCaseCounter = "intake.readings_without_case";
+
+// The operations every intake stage performs on cases, shared so that they behave alike: open a
+// case, record a repeat, merge a further report into a case, reject a record. Each also stores the
+// record's outcome (its ticket) and counts it. Changes made in the open batch are visible to
+// later records of the same batch before the store has them.
+class CaseBook {
+ public:
+  // Every complaint that opens a case is normalized and has its personal data protected first.
+  CaseBook(const ingest::TextNormalizer& normalizer, const ingest::PersonalDataVault& vault)
+      : normalizer_(normalizer), vault_(vault) {}
+
+  // The case a channel's report belongs to, if any.
+  absl::StatusOr<std::optional<std::string>> FindCaseId(BatchContext& context, v1::Channel channel,
+                                                        absl::string_view source_id);
+  absl::StatusOr<v1::Case> GetCase(BatchContext& context, absl::string_view case_id);
+
+  // Opens a RECEIVED case for complaint; returns its id.
+  absl::StatusOr<std::string> Open(const InputRecord& record, v1::Complaint complaint,
+                                   absl::string_view note, BatchContext& context);
+  // The record repeats a report the case already has.
+  absl::Status Join(const InputRecord& record, absl::string_view case_id, BatchContext& context);
+  // The record adds a report to an existing case: stores `updated` as the next version and
+  // indexes (channel, source_id) to it.
+  absl::Status Merge(const InputRecord& record, v1::Case updated, v1::Channel channel,
+                     absl::string_view source_id, absl::string_view note, BatchContext& context);
+  // Lets (channel, source_id) find an existing case too, e.g. a sensor's device id its open
+  // condition's case.
+  void Alias(v1::Channel channel, absl::string_view source_id, absl::string_view case_id,
+             BatchContext& context);
+  // The record cannot be taken: it becomes a dead letter with this reason.
+  absl::Status Reject(const InputRecord& record, absl::string_view reason, BatchContext& context);
+  // The record was taken but needs no case (e.g. a sensor reading below every threshold).
+  absl::Status Absorb(const InputRecord& record, BatchContext& context);
+
+  void OnCommitted();
+
+  const ingest::TextNormalizer& normalizer() const { return normalizer_; }
+  const ingest::PersonalDataVault& vault() const { return vault_; }
+
+ private:
+  absl::Status Count(absl::string_view counter, BatchContext& context);
+  absl::StatusOr<int64_t> NextSequence(const InputRecord& record, BatchContext& context);
+  void Put(const v1::Case& c, BatchContext& context);
+
+  const ingest::TextNormalizer& normalizer_;
+  const ingest::PersonalDataVault& vault_;
+  std::map<std::string, int64_t, std::less<>> sequences_;
+  std::map<std::string, int64_t, std::less<>> counters_;
+  // What the open batch changed, which the store cannot see yet.
+  std::map<std::string, std::string, std::less<>> batch_sources_;  // source key -> case id
+  std::map<std::string, v1::Case, std::less<>> batch_cases_;
+};
+
+// A case's id: "MS-<local date of the report>-<channel letter><2-digit partition><6-digit
+// sequence>", e.g. "MS-20250301-H03000042". Partitions have one owner at a time and the sequence
+// lives beside the partition's offset, so ids are unique and the same after a replay.
+std::string FormatCaseId(const v1::Complaint& complaint, int32_t partition, int64_t sequence);
+
+}  // namespace minsheng::processors
+
+#endif  // MINSHENG_PROCESSORS_CASE_BOOK_H_
