@@ -2,8 +2,11 @@
 
 #include <mosquitto.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "kafka/topics.h"
 
@@ -45,6 +48,7 @@ absl::StatusOr<std::unique_ptr<MqttBridge>> MqttBridge::Start(const std::string&
 }
 
 MqttBridge::~MqttBridge() {
+  stopping_ = true;
   if (client_ != nullptr) {
     mosquitto_disconnect(client_);
     mosquitto_loop_stop(client_, /*force=*/false);
@@ -67,17 +71,25 @@ void MqttBridge::OnMessage(struct mosquitto*, void* self, const mosquitto_messag
   auto* bridge = static_cast<MqttBridge*>(self);
   const absl::string_view payload(static_cast<const char*>(message->payload),
                                   static_cast<size_t>(message->payloadlen));
-  // Written before the callback returns, so a reading is in Kafka before the next is taken.
-  auto position = bridge->writer_
-                      .Send(kafka::kSensorIntakeTopic.name, message->topic, payload,
-                            {{"minsheng.mqtt.topic", message->topic}})
-                      ->Wait(kKafkaTimeout);
-  if (!position.ok()) {
-    LogError("mqtt message on ", message->topic,
-             " not written to Kafka: ", position.status().message());
-    return;
+  // The broker has our acknowledgement already, so the reading must reach Kafka before the next
+  // is taken: retry until it does. A repeat is harmless, since the sensor stage ignores a
+  // reading no newer than one it has seen.
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!bridge->stopping_.load()) {
+    auto position = bridge->writer_
+                        .Send(kafka::kSensorIntakeTopic.name, message->topic, payload,
+                              {{"minsheng.mqtt.topic", message->topic}})
+                        ->Wait(kKafkaTimeout);
+    if (position.ok()) {
+      ++bridge->written_;
+      return;
+    }
+    LogWarning("mqtt message on ", message->topic,
+               " not yet in Kafka, retrying: ", position.status().message());
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(10));
   }
-  ++bridge->written_;
+  LogError("mqtt message on ", message->topic, " not written to Kafka before shutdown");
 }
 
 }  // namespace minsheng::server

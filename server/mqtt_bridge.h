@@ -38,6 +38,7 @@ class MqttBridge {
   kafka::RecordWriter& writer_;
   struct mosquitto* client_ = nullptr;
   std::atomic<int64_t> written_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace minsheng::server

@@ -6,46 +6,23 @@
 #include <vector>
 
 #include "processors/case_book.h"
+#include "tests/unit/stage_harness.h"
 #include "tests/unit/temp_dir.h"
 
 namespace minsheng::processors {
 namespace {
 
-// Runs CaseIntake against a real store; dead letters are collected instead of sent.
-class IntakeHarness : public BatchContext {
+constexpr char kTopic[] = "minsheng.intake.hotline.v1";
+
+// The hotline stage on a StageHarness.
+class IntakeHarness : public StageHarness {
  public:
-  explicit IntakeHarness(const std::string& path)
-      : store_(*store::CaseStore::Open(path, {.sync_writes = false})),
-        update_(store_->NewUpdate()) {}
-
-  const store::CaseStore& store() const override { return *store_; }
-  store::StateUpdate& update() override { return update_; }
-  void DeadLetter(absl::string_view reason) override { dead_letters.emplace_back(reason); }
-
+  using StageHarness::StageHarness;
   void Feed(const std::string& value, int32_t partition = 3) {
-    InputRecord record{.topic = "minsheng.intake.hotline.v1",
-                       .partition = partition,
-                       .offset = next_offset_++,
-                       .timestamp_ms = 1740792612345,
-                       .value = value};
-    ASSERT_TRUE(intake.Process(record, *this).ok());
+    StageHarness::Feed(intake, kTopic, value, partition);
   }
-  void Commit() {
-    ASSERT_TRUE(store_->Commit(update_).ok());
-    intake.OnCommitted();
-  }
-  int64_t Counter(absl::string_view name) { return *store_->Counter(name); }
-
-  std::unique_ptr<ingest::TextNormalizer> normalizer = *ingest::TextNormalizer::Create();
-  ingest::PersonalDataVault vault = *ingest::PersonalDataVault::FromKey(std::string(32, 'k'));
-  CaseBook book{*normalizer, vault};
+  void Commit() { StageHarness::Commit(intake); }
   HotlineIntake intake{book};
-  std::vector<std::string> dead_letters;
-
- private:
-  std::unique_ptr<store::CaseStore> store_;
-  store::StateUpdate update_;
-  int64_t next_offset_ = 0;
 };
 
 std::string Order(const std::string& id) {
