@@ -11,41 +11,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "ingest/json_fields.h"
 #include "ingest/utf8.h"
 
 namespace minsheng::ingest {
 namespace {
 
 using Json = nlohmann::json;
-
-absl::Status FieldError(absl::string_view field, absl::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
-}
-
-// Reads an optional string field; JSON null counts as absent.
-absl::StatusOr<std::optional<std::string>> OptionalString(const Json& object,
-                                                          absl::string_view field) {
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) return FieldError(field, "must be a string");
-  return it->get<std::string>();
-}
-
-absl::StatusOr<std::string> RequiredString(const Json& object, absl::string_view field) {
-  auto value = OptionalString(object, field);
-  if (!value.ok()) return value.status();
-  if (!value->has_value() || absl::StripAsciiWhitespace(**value).empty()) {
-    return FieldError(field, "missing");
-  }
-  return std::move(**value);
-}
-
-absl::StatusOr<std::optional<double>> OptionalNumber(const Json& object, absl::string_view field) {
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number()) return FieldError(field, "must be a number");
-  return it->get<double>();
-}
 
 // RFC 3339 requires an explicit offset ("Z" or +hh:mm); local times without one are ambiguous
 // across a city's systems, so they are rejected rather than guessed.
@@ -80,22 +52,6 @@ absl::StatusOr<v1::Urgency> ParseUrgency(const std::string& text) {
   return FieldError("urgency",
                     absl::StrCat("unknown value \"", text,
                                  "\" (expected normal, urgent or emergency / 一般, 紧急, 特急)"));
-}
-
-absl::Status ParseLocation(const Json& object, v1::Complaint& complaint) {
-  auto lat = OptionalNumber(object, "lat");
-  if (!lat.ok()) return lat.status();
-  auto lon = OptionalNumber(object, "lon");
-  if (!lon.ok()) return lon.status();
-  if (lat->has_value() != lon->has_value()) {
-    return FieldError(lat->has_value() ? "lon" : "lat", "missing (lat and lon come together)");
-  }
-  if (!lat->has_value()) return absl::OkStatus();
-  if (std::abs(**lat) > 90) return FieldError("lat", "out of range [-90, 90]");
-  if (std::abs(**lon) > 180) return FieldError("lon", "out of range [-180, 180]");
-  complaint.mutable_location()->set_lat(**lat);
-  complaint.mutable_location()->set_lon(**lon);
-  return absl::OkStatus();
 }
 
 constexpr absl::string_view kKnownFields[] = {"work_order_id", "received_at", "content", "title",
@@ -197,7 +153,9 @@ absl::StatusOr<v1::Complaint> ParseHotlineWorkOrder(absl::string_view json) {
     if (value->has_value()) *(complaint.*text.mutable_text)() = std::move(**value);
   }
 
-  if (absl::Status s = ParseLocation(object, complaint); !s.ok()) return s;
+  auto location = OptionalLocation(object);
+  if (!location.ok()) return location.status();
+  if (location->has_value()) *complaint.mutable_location() = **location;
 
   auto urgency_text = OptionalString(object, "urgency");
   if (!urgency_text.ok()) return urgency_text.status();

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ingest/json_fields.h"
 #include "ingest/utf8.h"
 
 namespace minsheng::ingest {
@@ -14,10 +15,6 @@ using Json = nlohmann::json;
 
 // WeChat's CreateTime is Unix time; the citizens it serves are in China Standard Time.
 constexpr int kChinaUtcOffsetSeconds = 8 * 3600;
-
-absl::Status FieldError(absl::string_view field, absl::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
-}
 
 }  // namespace
 

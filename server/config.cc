@@ -17,36 +17,44 @@ namespace {
 
 using Setter = std::function<absl::Status(ServeConfig&, const std::string&)>;
 
-absl::Status SetBool(bool& field, const std::string& name, const std::string& value) {
-  if (!absl::SimpleAtob(value, &field)) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": expected true or false, got ", value));
+using Field = std::string ServeConfig::*;
+
+std::string FlagName(absl::string_view key) {
+  std::string flag(key);
+  for (char& ch : flag) {
+    if (ch == '_') ch = '-';
   }
-  return absl::OkStatus();
+  return flag;
+}
+
+// Any text, or only non-empty text.
+Setter Text(Field field, bool required = false, absl::string_view key = "") {
+  return [field, required, flag = FlagName(key)](ServeConfig& c, const std::string& v) {
+    if (required && v.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": must not be empty"));
+    }
+    c.*field = v;
+    return absl::OkStatus();
+  };
+}
+
+// host:port; an optional address may also be empty (the feature is off).
+Setter Address(Field field, absl::string_view key, bool optional = false) {
+  return [field, optional, flag = FlagName(key)](ServeConfig& c, const std::string& v) {
+    if (!(optional && v.empty()) && !absl::StrContains(v, ':')) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": expected host:port, got ", v));
+    }
+    c.*field = v;
+    return absl::OkStatus();
+  };
 }
 
 // One table for flags and YAML keys, so the two can never drift apart.
 const std::map<std::string, Setter>& Setters() {
   static const auto* setters = new std::map<std::string, Setter>{
-      {"data_dir",
-       [](ServeConfig& c, const std::string& v) {
-         if (v.empty()) return absl::InvalidArgumentError("data-dir: must not be empty");
-         c.data_dir = v;
-         return absl::OkStatus();
-       }},
-      {"kafka_brokers",
-       [](ServeConfig& c, const std::string& v) {
-         c.kafka_brokers = v;
-         return absl::OkStatus();
-       }},
-      {"grpc_listen",
-       [](ServeConfig& c, const std::string& v) {
-         if (!absl::StrContains(v, ':')) {
-           return absl::InvalidArgumentError(
-               absl::StrCat("grpc-listen: expected host:port, got ", v));
-         }
-         c.grpc_listen = v;
-         return absl::OkStatus();
-       }},
+      {"data_dir", Text(&ServeConfig::data_dir, /*required=*/true, "data_dir")},
+      {"kafka_brokers", Text(&ServeConfig::kafka_brokers)},
+      {"grpc_listen", Address(&ServeConfig::grpc_listen, "grpc_listen")},
       {"kafka_replication_factor",
        [](ServeConfig& c, const std::string& v) {
          if (!absl::SimpleAtoi(v, &c.kafka_replication_factor) || c.kafka_replication_factor == 0 ||
@@ -56,25 +64,9 @@ const std::map<std::string, Setter>& Setters() {
          }
          return absl::OkStatus();
        }},
-      {"personal_data_key_file",
-       [](ServeConfig& c, const std::string& v) {
-         c.personal_data_key_file = v;
-         return absl::OkStatus();
-       }},
-      {"wechat_listen",
-       [](ServeConfig& c, const std::string& v) {
-         if (!absl::StrContains(v, ':')) {
-           return absl::InvalidArgumentError(
-               absl::StrCat("wechat-listen: expected host:port, got ", v));
-         }
-         c.wechat_listen = v;
-         return absl::OkStatus();
-       }},
-      {"wechat_token",
-       [](ServeConfig& c, const std::string& v) {
-         c.wechat_token = v;
-         return absl::OkStatus();
-       }},
+      {"personal_data_key_file", Text(&ServeConfig::personal_data_key_file)},
+      {"wechat_listen", Address(&ServeConfig::wechat_listen, "wechat_listen")},
+      {"wechat_token", Text(&ServeConfig::wechat_token)},
       {"wechat_aes_key",
        [](ServeConfig& c, const std::string& v) {
          if (!v.empty() && v.size() != 43) {
@@ -84,11 +76,7 @@ const std::map<std::string, Setter>& Setters() {
          c.wechat_aes_key = v;
          return absl::OkStatus();
        }},
-      {"wechat_appid",
-       [](ServeConfig& c, const std::string& v) {
-         c.wechat_appid = v;
-         return absl::OkStatus();
-       }},
+      {"wechat_appid", Text(&ServeConfig::wechat_appid)},
       {"wechat_assembly_window",
        [](ServeConfig& c, const std::string& v) {
          if (!absl::ParseDuration(v, &c.wechat_assembly_window) ||
@@ -98,34 +86,17 @@ const std::map<std::string, Setter>& Setters() {
          }
          return absl::OkStatus();
        }},
-      {"mqtt_broker",
-       [](ServeConfig& c, const std::string& v) {
-         if (!v.empty() && !absl::StrContains(v, ':')) {
-           return absl::InvalidArgumentError(
-               absl::StrCat("mqtt-broker: expected host:port, got ", v));
-         }
-         c.mqtt_broker = v;
-         return absl::OkStatus();
-       }},
-      {"mqtt_topic",
-       [](ServeConfig& c, const std::string& v) {
-         if (v.empty()) return absl::InvalidArgumentError("mqtt-topic: must not be empty");
-         c.mqtt_topic = v;
-         return absl::OkStatus();
-       }},
-      {"sensor_registry",
-       [](ServeConfig& c, const std::string& v) {
-         c.sensor_registry = v;
-         return absl::OkStatus();
-       }},
-      {"sensor_rules",
-       [](ServeConfig& c, const std::string& v) {
-         c.sensor_rules = v;
-         return absl::OkStatus();
-       }},
+      {"mqtt_broker", Address(&ServeConfig::mqtt_broker, "mqtt_broker", /*optional=*/true)},
+      {"mqtt_topic", Text(&ServeConfig::mqtt_topic, /*required=*/true, "mqtt_topic")},
+      {"sensor_registry", Text(&ServeConfig::sensor_registry)},
+      {"sensor_rules", Text(&ServeConfig::sensor_rules)},
       {"sync_writes",
        [](ServeConfig& c, const std::string& v) {
-         return SetBool(c.sync_writes, "sync-writes", v);
+         if (!absl::SimpleAtob(v, &c.sync_writes)) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("sync-writes: expected true or false, got ", v));
+         }
+         return absl::OkStatus();
        }},
   };
   return *setters;

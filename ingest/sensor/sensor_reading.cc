@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "ingest/json_fields.h"
 #include "ingest/utf8.h"
 
 namespace minsheng::ingest::sensor {
@@ -30,26 +31,6 @@ constexpr UnitAlias kUnitAliases[] = {
     {"dBA", "dB(A)"},
 };
 
-absl::Status FieldError(absl::string_view field, absl::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
-}
-
-absl::StatusOr<std::string> RequiredString(const Json& object, absl::string_view field) {
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return FieldError(field, "missing");
-  if (!it->is_string()) return FieldError(field, "must be a string");
-  std::string text = it->get<std::string>();
-  if (absl::StripAsciiWhitespace(text).empty()) return FieldError(field, "missing");
-  return text;
-}
-
-absl::StatusOr<std::optional<double>> OptionalNumber(const Json& object, absl::string_view field) {
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number()) return FieldError(field, "must be a number");
-  return it->get<double>();
-}
-
 absl::Status ParseObservedAt(const std::string& text, absl::Time now, SensorReading& reading) {
   std::string error;
   // RFC3339_full requires the offset ("Z" or +hh:mm): a local time without one is ambiguous.
@@ -64,22 +45,6 @@ absl::Status ParseObservedAt(const std::string& text, absl::Time now, SensorRead
                      " after ", absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone()),
                      ")"));
   }
-  return absl::OkStatus();
-}
-
-absl::Status ParseLocation(const Json& object, SensorReading& reading) {
-  auto lat = OptionalNumber(object, "lat");
-  if (!lat.ok()) return lat.status();
-  auto lon = OptionalNumber(object, "lon");
-  if (!lon.ok()) return lon.status();
-  if (lat->has_value() != lon->has_value()) {
-    return FieldError(lat->has_value() ? "lon" : "lat", "missing (lat and lon come together)");
-  }
-  if (!lat->has_value()) return absl::OkStatus();
-  if (!(std::abs(**lat) <= 90)) return FieldError("lat", "out of range [-90, 90]");
-  if (!(std::abs(**lon) <= 180)) return FieldError("lon", "out of range [-180, 180]");
-  reading.lat = **lat;
-  reading.lon = **lon;
   return absl::OkStatus();
 }
 
@@ -147,7 +112,12 @@ absl::StatusOr<SensorReading> ParseSensorReading(absl::string_view json, absl::T
   if (!observed_at.ok()) return observed_at.status();
   if (absl::Status s = ParseObservedAt(*observed_at, now, reading); !s.ok()) return s;
 
-  if (absl::Status s = ParseLocation(object, reading); !s.ok()) return s;
+  auto location = OptionalLocation(object);
+  if (!location.ok()) return location.status();
+  if (location->has_value()) {
+    reading.lat = (*location)->lat();
+    reading.lon = (*location)->lon();
+  }
   return reading;
 }
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 
 import grpc
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -161,3 +162,29 @@ def work_order(work_order_id, content="小区门口垃圾箱没盖，垃圾两�
              "content": content}
     order.update(fields)
     return json.dumps(order, ensure_ascii=False).encode("utf-8")
+
+
+class ServerTestCase(unittest.TestCase):
+    """Tests that share one `minsheng serve` for the whole class, on its own data dir."""
+
+    @classmethod
+    def serve_args(cls, root):
+        """Extra flags for serve; may prepare files or brokers under root first."""
+        return ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        root = cls.tmp.__enter__()
+        cls.data_dir = os.path.join(root, "server")
+        cls.server = Minsheng("serve", cls.data_dir, "--grpc-listen", "127.0.0.1:0",
+                              *cls.serve_args(root))
+        cls.stub, cls.channel = case_stub(cls.server.endpoints["grpc"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.server_output = cls.server.output()
+        code = cls.server.stop()
+        cls.tmp.__exit__(None, None, None)
+        assert code == 0, f"serve exited with {code}"

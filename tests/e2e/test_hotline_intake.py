@@ -8,27 +8,12 @@ import unittest
 
 import grpc
 
-from harness import (BINARY, DEADLETTER_TOPIC, HOTLINE, INTAKE_TOPIC, Minsheng, TempDir,
-                     case_stub, find_case, produce_all, read_dead_letters, stats, wait_until,
-                     work_order)
+from harness import (BINARY, HOTLINE, INTAKE_TOPIC, Minsheng, ServerTestCase, TempDir, case_stub,
+                     find_case, produce_all, read_dead_letters, stats, wait_until, work_order)
 from minsheng.v1 import case_pb2, case_service_pb2, complaint_pb2
 
 
-class HotlineIntakeTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = TempDir()
-        cls.data_dir = cls.tmp.__enter__()
-        cls.server = Minsheng("serve", cls.data_dir, "--grpc-listen", "127.0.0.1:0")
-        cls.stub, cls.channel = case_stub(cls.server.endpoints["grpc"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.channel.close()
-        code = cls.server.stop()
-        cls.tmp.__exit__(None, None, None)
-        assert code == 0, f"serve exited with {code}"
-
+class HotlineIntakeTest(ServerTestCase):
     def wait_for_case(self, work_order_id):
         return wait_until(lambda: find_case(self.stub, work_order_id), 30,
                           f"case of {work_order_id}")

@@ -7,7 +7,7 @@ import re
 import subprocess
 import unittest
 
-from harness import BINARY, Minsheng, TempDir, case_stub, find_case, stats
+from harness import BINARY, ServerTestCase, TempDir, find_case, stats
 
 MESSAGES = os.path.join(os.path.dirname(__file__), "../../../shared/data/messages.jsonl")
 
@@ -22,21 +22,7 @@ def summary_counts(stdout):
             re.findall(r"^  (accepted|duplicates|rejected|sent)\s+(\d+)", text, re.M)}
 
 
-class ImportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = TempDir()
-        cls.data_dir = os.path.join(cls.tmp.__enter__(), "server")
-        cls.server = Minsheng("serve", cls.data_dir, "--grpc-listen", "127.0.0.1:0")
-        cls.stub, cls.channel = case_stub(cls.server.endpoints["grpc"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.channel.close()
-        code = cls.server.stop()
-        cls.tmp.__exit__(None, None, None)
-        assert code == 0, f"serve exited with {code}"
-
+class ImportTest(ServerTestCase):
     def test_message_board_export_loads_once_however_often_imported(self):
         with open(MESSAGES, encoding="utf-8") as f:
             messages = [json.loads(line) for line in f]

@@ -4,8 +4,7 @@ import unittest
 
 import grpc
 
-from harness import (HOTLINE, Minsheng, TempDir, case_stub, find_case, produce_all, stats,
-                     work_order)
+from harness import ServerTestCase, find_case, produce_all, stats, work_order
 from minsheng.v1 import (case_service_pb2, complaint_pb2, ingest_service_pb2,
                          ingest_service_pb2_grpc)
 
@@ -16,21 +15,11 @@ def request(work_order_id, **fields):
     return ingest_service_pb2.SubmitWorkOrderRequest(work_order_id=work_order_id, **fields)
 
 
-class IngestServiceTest(unittest.TestCase):
+class IngestServiceTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = TempDir()
-        cls.data_dir = cls.tmp.__enter__()
-        cls.server = Minsheng("serve", cls.data_dir, "--grpc-listen", "127.0.0.1:0")
-        cls.cases, cls.channel = case_stub(cls.server.endpoints["grpc"])
+        super().setUpClass()
         cls.ingest = ingest_service_pb2_grpc.IngestServiceStub(cls.channel)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.channel.close()
-        code = cls.server.stop()
-        cls.tmp.__exit__(None, None, None)
-        assert code == 0, f"serve exited with {code}"
 
     def submit(self, req):
         # Generous: the first submission also waits for the processor to join its group.
@@ -43,20 +32,20 @@ class IngestServiceTest(unittest.TestCase):
             urgency=complaint_pb2.URGENCY_URGENT, extra={"seat": '"B-3"', "priority": "2"}))
         self.assertRegex(reply.ticket, r"^MS-20250301-H\d{8}$")
         self.assertFalse(reply.duplicate)
-        found = self.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=reply.ticket))
+        found = self.stub.GetCase(case_service_pb2.GetCaseRequest(case_id=reply.ticket))
         self.assertEqual(found.complaint.source_id, "RPC-1")
         self.assertEqual(found.complaint.caller_phone, "139****5678")
         self.assertEqual(found.complaint.urgency, complaint_pb2.URGENCY_URGENT)
         self.assertAlmostEqual(found.complaint.location.lat, 27.8)
         self.assertEqual(found.complaint.extra["seat"], '"B-3"')
-        self.assertEqual(found, find_case(self.cases, "RPC-1"))
+        self.assertEqual(found, find_case(self.stub, "RPC-1"))
 
     def test_same_work_order_twice_gets_the_same_ticket(self):
         first = self.submit(request("RPC-2"))
         again = self.submit(request("RPC-2", content="第二次提交"))
         self.assertEqual(again.ticket, first.ticket)
         self.assertTrue(again.duplicate)
-        self.assertEqual(find_case(self.cases, "RPC-2").complaint.content,
+        self.assertEqual(find_case(self.stub, "RPC-2").complaint.content,
                          "路灯不亮，晚上走路很危险。")
 
     def test_work_order_sent_to_kafka_first_is_a_duplicate_over_grpc(self):
@@ -65,7 +54,7 @@ class IngestServiceTest(unittest.TestCase):
         self.assertFalse(first.duplicate)
         reply = self.submit(request("RPC-3"))
         self.assertTrue(reply.duplicate)
-        self.assertEqual(reply.ticket, find_case(self.cases, "RPC-3").case_id)
+        self.assertEqual(reply.ticket, find_case(self.stub, "RPC-3").case_id)
 
     def test_invalid_fields_are_named_and_nothing_is_written(self):
         before = stats(self.data_dir)["offsets"]
@@ -83,7 +72,7 @@ class IngestServiceTest(unittest.TestCase):
             self.assertEqual(raised.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
             self.assertTrue(raised.exception.details().startswith(field),
                             raised.exception.details())
-        self.assertIsNone(find_case(self.cases, "RPC-X"))
+        self.assertIsNone(find_case(self.stub, "RPC-X"))
         self.assertEqual(stats(self.data_dir)["offsets"], before)
 
 

@@ -4,13 +4,12 @@ import json
 import os
 import socket
 import subprocess
-import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
 from confluent_kafka import Producer
 
-from harness import Minsheng, TempDir, case_stub, read_dead_letters, stats, wait_until
+from harness import ServerTestCase, read_dead_letters, stats, wait_until
 from minsheng.v1 import case_service_pb2, complaint_pb2
 
 REGISTRY = """device_id,kind,lat,lon,site
@@ -34,11 +33,9 @@ def reading(device, kind, value, unit, minutes):
                        "observed_at": observed.isoformat()})
 
 
-class SensorTest(unittest.TestCase):
+class SensorTest(ServerTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = TempDir()
-        root = cls.tmp.__enter__()
+    def serve_args(cls, root):
         cls.mqtt_port = free_port()
         config = os.path.join(root, "mosquitto.conf")
         with open(config, "w") as f:
@@ -54,20 +51,13 @@ class SensorTest(unittest.TestCase):
         registry = os.path.join(root, "sensors.csv")
         with open(registry, "w", encoding="utf-8") as f:
             f.write(REGISTRY)
-        cls.data_dir = os.path.join(root, "server")
-        cls.server = Minsheng("serve", cls.data_dir, "--grpc-listen", "127.0.0.1:0",
-                              "--mqtt-broker", f"127.0.0.1:{cls.mqtt_port}",
-                              "--sensor-registry", registry)
-        cls.stub, cls.channel = case_stub(cls.server.endpoints["grpc"])
+        return ("--mqtt-broker", f"127.0.0.1:{cls.mqtt_port}", "--sensor-registry", registry)
 
     @classmethod
     def tearDownClass(cls):
-        cls.channel.close()
-        code = cls.server.stop()
+        super().tearDownClass()
         cls.mosquitto.terminate()
         cls.mosquitto.wait(10)
-        cls.tmp.__exit__(None, None, None)
-        assert code == 0, f"serve exited with {code}"
 
     def publish(self, device, payload):
         subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.mqtt_port), "-q", "1",

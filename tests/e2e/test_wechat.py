@@ -4,7 +4,7 @@ import re
 import time
 import unittest
 
-from harness import Minsheng, TempDir, case_stub, stats
+from harness import ServerTestCase, stats
 from minsheng.v1 import case_service_pb2, complaint_pb2
 from wechat_client import WeChat
 
@@ -14,25 +14,21 @@ APP_ID = "wx0123456789abcdef"
 TICKET = re.compile(r"工单号 (MS-\d{8}-W\d{8})")
 
 
-class WeChatTest(unittest.TestCase):
+class WeChatTest(ServerTestCase):
+    @classmethod
+    def serve_args(cls, root):
+        return ("--wechat-listen", "127.0.0.1:0", "--wechat-token", TOKEN, "--wechat-aes-key",
+                AES_KEY, "--wechat-appid", APP_ID)
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = TempDir()
-        cls.data_dir = cls.tmp.__enter__()
-        cls.server = Minsheng("serve", cls.data_dir, "--grpc-listen", "127.0.0.1:0",
-                              "--wechat-listen", "127.0.0.1:0", "--wechat-token", TOKEN,
-                              "--wechat-aes-key", AES_KEY, "--wechat-appid", APP_ID)
-        cls.stub, cls.channel = case_stub(cls.server.endpoints["grpc"])
+        super().setUpClass()
         cls.wechat = WeChat(cls.server.endpoints["wechat"], TOKEN, AES_KEY, APP_ID)
 
     @classmethod
     def tearDownClass(cls):
-        cls.channel.close()
-        output = cls.server.output()
-        code = cls.server.stop()
-        cls.tmp.__exit__(None, None, None)
-        assert code == 0, f"serve exited with {code}"
-        assert "oCitizen" not in output, "an openid reached the log"
+        super().tearDownClass()
+        assert "oCitizen" not in cls.server_output, "an openid reached the log"
 
     def ticket(self, reply):
         status, text = reply
