@@ -16,7 +16,8 @@ class ScriptsRunTest(unittest.TestCase):
         with TempDir() as data_dir:
             endpoints_path = os.path.join(data_dir, "endpoints.json")
             process = subprocess.Popen(
-                ["./scripts/run", "--data-dir", data_dir, "--grpc-listen", "127.0.0.1:0"],
+                ["./scripts/run", "--data-dir", data_dir, "--grpc-listen", "127.0.0.1:0",
+                 "--wechat-listen", "127.0.0.1:0"],
                 cwd=REPOSITORY, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL)
             try:
@@ -29,6 +30,7 @@ class ScriptsRunTest(unittest.TestCase):
                 banner = process.stdout.read().decode()
                 self.assertIn(f"kafka at {endpoints['kafka_bootstrap']}", banner)
                 self.assertIn(f"grpc at {endpoints['grpc']}", banner)
+                self.assertIn(f"wechat at http://{endpoints['wechat']}/wechat", banner)
                 self.assertFalse(os.path.exists(endpoints_path))
             finally:
                 if process.poll() is None:
