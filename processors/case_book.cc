@@ -85,12 +85,13 @@ absl::StatusOr<std::string> CaseBook::Open(const InputRecord& record, v1::Compla
   c.mutable_source()->set_offset(record.offset);
   const std::string source_key = SourceKey(complaint.channel(), complaint.source_id());
   *c.mutable_complaint() = std::move(complaint);
-  Put(c, context);
-  batch_sources_[source_key] = c.case_id();
-  context.update().SetOutcome(
-      PositionOf(record), {.kind = store::RecordOutcome::Kind::kOpened, .case_id = c.case_id()});
+  std::string case_id = c.case_id();
+  Put(std::move(c), context);
+  batch_sources_[source_key] = case_id;
+  context.update().SetOutcome(PositionOf(record),
+                              {.kind = store::RecordOutcome::Kind::kOpened, .case_id = case_id});
   if (absl::Status s = Count(kCasesOpenedCounter, context); !s.ok()) return s;
-  return c.case_id();
+  return case_id;
 }
 
 absl::Status CaseBook::Join(const InputRecord& record, absl::string_view case_id,
@@ -105,10 +106,11 @@ absl::Status CaseBook::Merge(const InputRecord& record, v1::Case updated, v1::Ch
                              BatchContext& context) {
   updated.set_version(updated.version() + 1);
   AddHistory(updated, record, note);
-  Put(updated, context);
-  Alias(channel, source_id, updated.case_id(), context);
-  context.update().SetOutcome(PositionOf(record), {.kind = store::RecordOutcome::Kind::kJoined,
-                                                   .case_id = updated.case_id()});
+  const std::string case_id = updated.case_id();
+  Put(std::move(updated), context);
+  Alias(channel, source_id, case_id, context);
+  context.update().SetOutcome(PositionOf(record),
+                              {.kind = store::RecordOutcome::Kind::kJoined, .case_id = case_id});
   return Count(kMergedCounter, context);
 }
 
@@ -135,9 +137,10 @@ void CaseBook::OnCommitted() {
   batch_cases_.clear();
 }
 
-void CaseBook::Put(const v1::Case& c, BatchContext& context) {
+void CaseBook::Put(v1::Case c, BatchContext& context) {
   context.update().PutCase(c);
-  batch_cases_[c.case_id()] = c;
+  std::string case_id = c.case_id();
+  batch_cases_[std::move(case_id)] = std::move(c);
 }
 
 absl::StatusOr<int64_t> CaseBook::NextSequence(const InputRecord& record, BatchContext& context) {

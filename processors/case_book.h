@@ -64,7 +64,7 @@ class CaseBook {
  private:
   absl::Status Count(absl::string_view counter, BatchContext& context);
   absl::StatusOr<int64_t> NextSequence(const InputRecord& record, BatchContext& context);
-  void Put(const v1::Case& c, BatchContext& context);
+  void Put(v1::Case c, BatchContext& context);
 
   const ingest::TextNormalizer& normalizer_;
   const ingest::PersonalDataVault& vault_;
