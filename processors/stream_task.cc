@@ -145,6 +145,7 @@ class StreamTask::Impl : public BatchContext,
       }
       consumer->assign(partitions);
       LogInfo("processing ", absl::StrJoin(described, ","));
+      if (options_.on_assigned) options_.on_assigned();
     } else {
       if (absl::Status s = Commit(); !s.ok()) fatal_ = s;
       consumer->unassign();

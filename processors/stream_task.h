@@ -30,6 +30,9 @@ class StreamTask {
     // Called on the task's thread after each batch is durable, e.g. to wake those waiting for
     // a record's outcome.
     std::function<void()> on_commit;
+    // Called on the task's thread each time the group gives this task its partitions (possibly
+    // none), i.e. when records written from now on will be processed.
+    std::function<void()> on_assigned;
   };
 
   // Input topic -> the stage that processes its records.

@@ -216,11 +216,14 @@ int RunServe(const std::vector<std::string>& args) {
     LogWarning("no --sensor-registry: every sensor reading will be dead-lettered as unknown");
   }
   processors::SensorIntake sensors(cases, *registry, *std::move(rules));
-  auto task = processors::StreamTask::Create(
-      {.bootstrap_servers = bootstrap, .on_commit = [&] { outcomes.OnCommit(); }}, **store,
-      {{kafka::kHotlineIntakeTopic.name, &hotline},
-       {kafka::kWeChatIntakeTopic.name, &wechat},
-       {kafka::kSensorIntakeTopic.name, &sensors}});
+  std::atomic<bool> assigned(false);
+  auto task = processors::StreamTask::Create({.bootstrap_servers = bootstrap,
+                                              .on_commit = [&] { outcomes.OnCommit(); },
+                                              .on_assigned = [&] { assigned = true; }},
+                                             **store,
+                                             {{kafka::kHotlineIntakeTopic.name, &hotline},
+                                              {kafka::kWeChatIntakeTopic.name, &wechat},
+                                              {kafka::kSensorIntakeTopic.name, &sensors}});
   if (!task.ok()) return Fail(task.status());
   std::atomic<bool> stop(false), task_done(false);
   absl::Status task_status;
@@ -255,6 +258,13 @@ int RunServe(const std::vector<std::string>& args) {
     mqtt = *std::move(started);
   }
 
+  // Ready to accept work means the processor has its partitions: a ticket asked for from now on
+  // comes within the reply deadline, not after the group join.
+  const absl::Time join_deadline = absl::Now() + absl::Seconds(60);
+  while (!assigned && !task_done && absl::Now() < join_deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  if (!assigned) LogWarning("the processor has not joined its consumer group yet");
   absl::Status published =
       WriteEndpoints(config->data_dir, {bootstrap, grpc_address, wechat_address});
   if (published.ok()) {
