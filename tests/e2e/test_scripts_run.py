@@ -21,8 +21,12 @@ class ScriptsRunTest(unittest.TestCase):
                 cwd=REPOSITORY, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL)
             try:
-                endpoints = wait_until(lambda: os.path.exists(endpoints_path) and
-                                       json.load(open(endpoints_path)), 600, "endpoints.json")
+                def published():
+                    if process.poll() is not None:
+                        raise AssertionError(f"./scripts/run exited with {process.returncode}")
+                    return os.path.exists(endpoints_path) and json.load(open(endpoints_path))
+
+                endpoints = wait_until(published, 600, "endpoints.json")
                 _, channel = case_stub(endpoints["grpc"])
                 channel.close()
                 process.send_signal(signal.SIGINT)  # what Ctrl-C delivers
