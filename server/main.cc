@@ -75,7 +75,8 @@ std::string StatePath(const ServeConfig& config) {
 }
 
 // Prints what the store holds as one JSON object, for operators reconciling inputs against
-// cases: records consumed = cases_opened + duplicates + rejected.
+// cases: records consumed = cases_opened + duplicates + merged + readings_without_case +
+// rejected (README "Guarantees").
 int RunStats(const std::vector<std::string>& args) {
   auto config = ParseOrExplain(args);
   if (!config.ok()) return kExitUsage;

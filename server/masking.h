@@ -1,9 +1,7 @@
 #ifndef MINSHENG_SERVER_MASKING_H_
 #define MINSHENG_SERVER_MASKING_H_
 
-#include <string>
 
-#include "absl/strings/string_view.h"
 #include "minsheng/v1/case.pb.h"
 
 namespace minsheng::server {

@@ -80,10 +80,7 @@ void MqttBridge::OnMessage(struct mosquitto*, void* self, const mosquitto_messag
                         .Send(kafka::kSensorIntakeTopic.name, message->topic, payload,
                               {{"minsheng.mqtt.topic", message->topic}})
                         ->Wait(kKafkaTimeout);
-    if (position.ok()) {
-      ++bridge->written_;
-      return;
-    }
+    if (position.ok()) return;
     LogWarning("mqtt message on ", message->topic,
                " not yet in Kafka, retrying: ", position.status().message());
     absl::SleepFor(backoff);

@@ -25,8 +25,6 @@ class MqttBridge {
                                                            kafka::RecordWriter& writer);
   ~MqttBridge();
 
-  int64_t messages_written() const { return written_.load(); }
-
  private:
   MqttBridge(std::string topic_filter, kafka::RecordWriter& writer)
       : topic_filter_(std::move(topic_filter)), writer_(writer) {}
@@ -37,7 +35,6 @@ class MqttBridge {
   std::string topic_filter_;
   kafka::RecordWriter& writer_;
   struct mosquitto* client_ = nullptr;
-  std::atomic<int64_t> written_{0};
   std::atomic<bool> stopping_{false};
 };
 
