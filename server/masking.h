@@ -1,7 +1,6 @@
 #ifndef MINSHENG_SERVER_MASKING_H_
 #define MINSHENG_SERVER_MASKING_H_
 
-
 #include "minsheng/v1/case.pb.h"
 
 namespace minsheng::server {
