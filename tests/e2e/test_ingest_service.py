@@ -56,6 +56,26 @@ class IngestServiceTest(ServerTestCase):
         self.assertTrue(reply.duplicate)
         self.assertEqual(reply.ticket, find_case(self.stub, "RPC-3").case_id)
 
+    def test_intake_outcomes_name_the_case_or_say_pending(self):
+        ticket = self.submit(request("RPC-5")).ticket
+        found = find_case(self.stub, "RPC-5")
+        record = ingest_service_pb2.IntakeRecord(topic=found.source.topic,
+                                                 partition=found.source.partition,
+                                                 offset=found.source.offset)
+        unknown = ingest_service_pb2.IntakeRecord(topic=found.source.topic, partition=0,
+                                                  offset=10**12)
+        reply = self.ingest.GetIntakeOutcomes(
+            ingest_service_pb2.GetIntakeOutcomesRequest(records=[record, unknown]), timeout=10)
+        kinds = [o.kind for o in reply.outcomes]
+        self.assertEqual(kinds, [ingest_service_pb2.IntakeOutcome.KIND_OPENED,
+                                 ingest_service_pb2.IntakeOutcome.KIND_PENDING])
+        self.assertEqual(reply.outcomes[0].case_id, ticket)
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.ingest.GetIntakeOutcomes(ingest_service_pb2.GetIntakeOutcomesRequest(
+                records=[unknown] * 10001), timeout=10)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("records", raised.exception.details())
+
     def test_invalid_fields_are_named_and_nothing_is_written(self):
         before = stats(self.data_dir)["offsets"]
         for req, field in [
