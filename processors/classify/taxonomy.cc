@@ -98,9 +98,35 @@ absl::Status CheckDepartment(const std::map<std::string, std::string>& departmen
   return absl::OkStatus();
 }
 
+// Reads {radius_m, window_days} into `limits`; missing keys keep their value.
+absl::Status ParseMergeLimits(const YAML::Node& node, absl::string_view where,
+                              MergeLimits& limits) {
+  if (!Present(node)) return absl::OkStatus();
+  if (!node.IsMap()) return Invalid(where, "expected a mapping of radius_m, window_days");
+  if (absl::Status s = CheckKeys(node, {"radius_m", "window_days"}, where); !s.ok()) return s;
+  if (Present(node["radius_m"])) {
+    double radius = 0;
+    if (!node["radius_m"].IsScalar() || !absl::SimpleAtod(node["radius_m"].Scalar(), &radius) ||
+        radius < 0 || radius > 100000) {
+      return Invalid(absl::StrCat(where, ": radius_m"), "expected metres from 0 to 100000");
+    }
+    limits.radius_m = radius;
+  }
+  if (Present(node["window_days"])) {
+    int days = 0;
+    if (!node["window_days"].IsScalar() ||
+        !absl::SimpleAtoi(node["window_days"].Scalar(), &days) || days < 0 || days > 3650) {
+      return Invalid(absl::StrCat(where, ": window_days"), "expected whole days from 0 to 3650");
+    }
+    limits.window_days = days;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Category> ParseCategory(const YAML::Node& node, size_t index,
                                        const std::map<std::string, std::string>& departments,
-                                       const Deadline defaults[3]) {
+                                       const Deadline defaults[3],
+                                       const MergeLimits& default_merge) {
   std::string where = absl::StrCat("categories[", index, "]");
   if (!node.IsMap()) return Invalid(where, "expected a mapping");
   Category category;
@@ -108,10 +134,18 @@ absl::StatusOr<Category> ParseCategory(const YAML::Node& node, size_t index,
   if (!code.ok()) return code.status();
   category.code = *code;
   absl::StrAppend(&where, " (", category.code, ")");
+  for (char c : category.code) {
+    if (!absl::ascii_isalpha(static_cast<unsigned char>(c))) break;
+    category.family.push_back(c);
+  }
+  if (category.family.empty() || category.family.size() == category.code.size()) {
+    return Invalid(where, "code: expected letters followed by digits, e.g. A1 or CX01");
+  }
 
-  if (absl::Status s = CheckKeys(
-          node, {"code", "name", "parent", "keywords", "lead", "assisting", "deadlines", "tags"},
-          where);
+  if (absl::Status s = CheckKeys(node,
+                                 {"code", "name", "parent", "keywords", "lead", "assisting",
+                                  "deadlines", "tags", "merge"},
+                                 where);
       !s.ok()) {
     return s;
   }
@@ -162,6 +196,13 @@ absl::StatusOr<Category> ParseCategory(const YAML::Node& node, size_t index,
       StringList(node["tags"], absl::StrCat(where, ": tags"));
   if (!tags.ok()) return tags.status();
   category.tags = *std::move(tags);
+
+  category.merge = default_merge;
+  if (absl::Status s = ParseMergeLimits(node["merge"], absl::StrCat(where, ": merge"),
+                                        category.merge);
+      !s.ok()) {
+    return s;
+  }
   return category;
 }
 
@@ -229,7 +270,8 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view yaml) {
       return absl::InvalidArgumentError(
           "expected a mapping with departments, default_deadlines and categories");
     }
-    if (absl::Status s = CheckKeys(root, {"departments", "default_deadlines", "categories"}, "");
+    if (absl::Status s = CheckKeys(
+            root, {"departments", "default_deadlines", "default_merge", "categories"}, "");
         !s.ok()) {
       return s;
     }
@@ -259,13 +301,19 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view yaml) {
       return s;
     }
 
+    MergeLimits default_merge;
+    if (absl::Status s = ParseMergeLimits(root["default_merge"], "default_merge", default_merge);
+        !s.ok()) {
+      return s;
+    }
+
     const YAML::Node categories = root["categories"];
     if (!Present(categories)) return absl::InvalidArgumentError("categories: missing");
     if (!categories.IsSequence()) return absl::InvalidArgumentError("categories: expected a list");
     if (categories.size() == 0) return absl::InvalidArgumentError("categories: empty");
     for (size_t i = 0; i < categories.size(); ++i) {
       absl::StatusOr<Category> category =
-          ParseCategory(categories[i], i, taxonomy.departments_, defaults);
+          ParseCategory(categories[i], i, taxonomy.departments_, defaults, default_merge);
       if (!category.ok()) return category.status();
       auto [it, inserted] = taxonomy.index_.emplace(category->code, i);
       if (!inserted) {

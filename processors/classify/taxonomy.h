@@ -40,9 +40,19 @@ struct Deadline {
   friend bool operator!=(const Deadline& a, const Deadline& b) { return !(a == b); }
 };
 
+// When a new report joins an open case of the same category family instead of opening its own
+// (重复诉求并单): within radius_m of it and window_days of its latest report.
+struct MergeLimits {
+  double radius_m = 250;  // FixMyStreet's duplicate-suggestion radius
+  int window_days = 14;
+};
+
 // One complaint category: a city-management code (A1..J2) or a message-board topic (CX01, ...).
 struct Category {
   std::string code;
+  // The code's leading letters ("A" for A1..A8, "CX" for CX01..CX10): reports of one family
+  // may be the same problem even when they were filed under different codes.
+  std::string family;
   std::string name;
   std::string parent;  // the level-1 group, e.g. "A 市容秩序"
   std::vector<std::string> keywords;
@@ -50,6 +60,7 @@ struct Category {
   std::vector<std::string> assisting;  // department ids (配合单位)
   Deadline emergency, urgent, normal;  // defaults applied
   std::vector<std::string> tags;       // e.g. 五乱, 七小
+  MergeLimits merge;                   // default_merge unless the category sets its own
 };
 
 // The complaint taxonomy a 12345 centre edits (deploy/taxonomy.yaml; its comment describes the

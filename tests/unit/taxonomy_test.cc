@@ -248,6 +248,23 @@ TEST(TaxonomyParseTest, ReadsFieldsAndAppliesDefaultDeadlines) {
   EXPECT_EQ(taxonomy->Find("Z9"), nullptr);
   EXPECT_EQ(&taxonomy->categories()[1], b1);
   EXPECT_EQ(taxonomy->DepartmentName("huanwei"), "环卫处");
+  EXPECT_EQ(a1->family, "A");
+}
+
+TEST(TaxonomyParseTest, MergeLimitsDefaultPerFileAndPerCategory) {
+  absl::StatusOr<Taxonomy> defaults = Taxonomy::Parse(kSmall);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->Find("B1")->merge.radius_m, 250);
+  EXPECT_EQ(defaults->Find("B1")->merge.window_days, 14);
+
+  std::string yaml = SmallWith("categories:\n", "default_merge: {radius_m: 300}\ncategories:\n");
+  yaml = absl::StrReplaceAll(yaml, {{"    tags: [五乱]", "    tags: [五乱]\n    merge: {window_days: 3}"}});
+  absl::StatusOr<Taxonomy> taxonomy = Taxonomy::Parse(yaml);
+  ASSERT_TRUE(taxonomy.ok()) << taxonomy.status();
+  EXPECT_EQ(taxonomy->Find("A1")->merge.radius_m, 300);  // file default
+  EXPECT_EQ(taxonomy->Find("A1")->merge.window_days, 3);  // its own
+  EXPECT_EQ(taxonomy->Find("B1")->merge.radius_m, 300);
+  EXPECT_EQ(taxonomy->Find("B1")->merge.window_days, 14);
 }
 
 struct BadCase {
@@ -287,6 +304,12 @@ TEST(TaxonomyParseTest, NamesTheEntryInEachValidationError) {
       {"categories:", "categorie:", "unknown key categorie"},
       {"  huanwei: 环卫处\n", "  huanwei: \"\"\n", "departments: huanwei: empty"},
       {"keywords: [摆摊, 占道]", "keywords: 摆摊", "categories[0] (A1): keywords: expected a list"},
+      {"code: B1", "code: 11", "categories[1] (11): code: expected letters followed by digits"},
+      {"    tags: [五乱]", "    merge: {radius_m: -5}",
+       "categories[0] (A1): merge: radius_m: expected metres from 0 to 100000"},
+      {"    tags: [五乱]", "    merge: {window_days: 2.5}",
+       "categories[0] (A1): merge: window_days: expected whole days"},
+      {"    tags: [五乱]", "    merge: {radius: 5}", "categories[0] (A1): merge: unknown key radius"},
   };
   for (const BadCase& bad : cases) {
     absl::StatusOr<Taxonomy> taxonomy = Taxonomy::Parse(SmallWith(bad.from, bad.to));
