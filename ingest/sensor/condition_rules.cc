@@ -20,7 +20,7 @@ namespace minsheng::ingest::sensor {
 namespace {
 
 constexpr absl::string_view kRuleKeys[] = {"kind",   "raise_at", "clear_below", "sustain_minutes",
-                                           "urgent", "problem"};
+                                           "urgent", "problem", "category"};
 
 absl::Status RuleError(absl::string_view rule, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(rule, ": ", reason));
@@ -59,6 +59,9 @@ absl::Status Validate(const ConditionRule& rule, const SensorKind& kind, absl::s
     return RuleError(name, "sustain_minutes: must not be negative");
   }
   if (absl::StripAsciiWhitespace(rule.problem).empty()) return RuleError(name, "problem: missing");
+  if (absl::StripAsciiWhitespace(rule.category).empty()) {
+    return RuleError(name, "category: missing");
+  }
   return absl::OkStatus();
 }
 
@@ -81,7 +84,7 @@ absl::StatusOr<ConditionRule> ParseRule(const YAML::Node& node, int number,
     if (!known) {
       return RuleError(name, absl::StrCat("unknown key ", key,
                                           " (expected kind, raise_at, clear_below, "
-                                          "sustain_minutes, urgent or problem)"));
+                                          "sustain_minutes, urgent, problem or category)"));
     }
   }
 
@@ -111,6 +114,10 @@ absl::StatusOr<ConditionRule> ParseRule(const YAML::Node& node, int number,
     if (!problem.IsScalar()) return RuleError(name, "problem: must be text");
     rule.problem = problem.Scalar();
   }
+  if (const YAML::Node category = node["category"]; category.IsDefined() && !category.IsNull()) {
+    if (!category.IsScalar()) return RuleError(name, "category: must be a taxonomy code");
+    rule.category = category.Scalar();
+  }
   if (absl::Status s = Validate(rule, *kind, name); !s.ok()) return s;
   return rule;
 }
@@ -120,10 +127,10 @@ absl::StatusOr<ConditionRule> ParseRule(const YAML::Node& node, int number,
 std::vector<ConditionRule> DefaultRules() {
   return {
       // A bin is emptied when it is nearly full; below 70 % it has been emptied (or compacted).
-      {"bin_fill", 90, 70, absl::ZeroDuration(), false, "垃圾桶满溢"},
+      {"bin_fill", 90, 70, absl::ZeroDuration(), false, "垃圾桶满溢", "B2"},
       // GB 3095-2012 grade II 24-hour PM10 limit is 150 ug/m3. A quarter hour above it near a
       // construction site is dust that is not being kept down, not a passing lorry.
-      {"pm10", 150, 100, absl::Minutes(15), false, "工地扬尘"},
+      {"pm10", 150, 100, absl::Minutes(15), false, "工地扬尘", "C1"},
       // GB/T 17217 (城市公共厕所卫生标准) limits H2S in public toilets to 0.01 mg/m3, about
       // 0.007 ppm at 25 °C (1 ppm = 1.39 mg/m3): close to the odour threshold and below what the
       // electrochemical ppm cells in toilets resolve (0.1 ppm at best, drifting by more). 1 ppm
@@ -131,12 +138,12 @@ std::vector<ConditionRule> DefaultRules() {
       // means cleaning or ventilation has failed; 0.5 ppm, half of it, ends the complaint. Cities
       // with finer sensors can lower both in the rules file. Ten minutes rides out the spike
       // right after a flush.
-      {"h2s", 1.0, 0.5, absl::Minutes(10), false, "公厕异味"},
+      {"h2s", 1.0, 0.5, absl::Minutes(10), false, "公厕异味", "B4"},
       // 15 cm of water stops cars and covers kerbs: urgent at once. Below 5 cm the road is usable.
-      {"water_depth", 15, 5, absl::ZeroDuration(), true, "道路积水"},
+      {"water_depth", 15, 5, absl::ZeroDuration(), true, "道路积水", "B6"},
       // GB 3096-2008 allows 70 dB(A) by day next to main roads (class 4a) and 60 dB(A) in mixed
       // residential areas (class 2); ten minutes rules out a passing horn or siren.
-      {"noise", 70, 60, absl::Minutes(10), false, "噪音扰民"},
+      {"noise", 70, 60, absl::Minutes(10), false, "噪音扰民", "A7"},
   };
 }
 

@@ -21,6 +21,9 @@ struct ConditionRule {
   absl::Duration sustain;
   bool urgent = false;
   std::string problem;  // the name people see, e.g. "道路积水"
+  // The taxonomy category its cases are filed under, e.g. "B6"; a sensor's condition needs no
+  // text classifier.
+  std::string category;
 };
 
 // One rule for each sensor kind, in the order bin_fill, pm10, h2s, water_depth, noise.
@@ -29,10 +32,10 @@ std::vector<ConditionRule> DefaultRules();
 // The defaults with the rules of a YAML file in place of the defaults of their kinds:
 //   rules:
 //     - {kind: pm10, raise_at: 150, clear_below: 100, sustain_minutes: 15, urgent: false,
-//        problem: 工地扬尘}
+//        problem: 工地扬尘, category: C1}
 // Each rule needs kind; a field it leaves out keeps the default rule's value. Unknown keys,
 // repeated kinds and invalid rules (clear_below > raise_at, a threshold outside the kind's
-// physical range, negative sustain_minutes, empty problem) are InvalidArgument naming the rule,
+// physical range, negative sustain_minutes, empty problem or category) are InvalidArgument naming the rule,
 // e.g. "rules.yaml: rule 2 (pm10): clear_below: 160 is above raise_at 150". An empty file means
 // the defaults.
 absl::StatusOr<std::vector<ConditionRule>> LoadRules(const std::string& yaml_path);

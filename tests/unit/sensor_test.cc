@@ -364,13 +364,14 @@ TEST(ConditionRulesTest, Defaults) {
     absl::Duration sustain;
     bool urgent;
     std::string problem;
+    std::string category;
   };
   const Expected expected[] = {
-      {"bin_fill", 90, 70, absl::ZeroDuration(), false, "垃圾桶满溢"},
-      {"pm10", 150, 100, absl::Minutes(15), false, "工地扬尘"},
-      {"h2s", 1.0, 0.5, absl::Minutes(10), false, "公厕异味"},
-      {"water_depth", 15, 5, absl::ZeroDuration(), true, "道路积水"},
-      {"noise", 70, 60, absl::Minutes(10), false, "噪音扰民"},
+      {"bin_fill", 90, 70, absl::ZeroDuration(), false, "垃圾桶满溢", "B2"},
+      {"pm10", 150, 100, absl::Minutes(15), false, "工地扬尘", "C1"},
+      {"h2s", 1.0, 0.5, absl::Minutes(10), false, "公厕异味", "B4"},
+      {"water_depth", 15, 5, absl::ZeroDuration(), true, "道路积水", "B6"},
+      {"noise", 70, 60, absl::Minutes(10), false, "噪音扰民", "A7"},
   };
   for (size_t i = 0; i < rules.size(); ++i) {
     SCOPED_TRACE(expected[i].kind);
@@ -381,6 +382,7 @@ TEST(ConditionRulesTest, Defaults) {
     EXPECT_EQ(rules[i].sustain, expected[i].sustain);
     EXPECT_EQ(rules[i].urgent, expected[i].urgent);
     EXPECT_EQ(rules[i].problem, expected[i].problem);
+    EXPECT_EQ(rules[i].category, expected[i].category);
     EXPECT_EQ(FindRule(rules, expected[i].kind), &rules[i]);
   }
   EXPECT_EQ(FindRule(rules, "ph"), nullptr);
@@ -405,6 +407,7 @@ rules:
     clear_below: 45
     sustain_minutes: 0.5
     problem: 夜间施工噪音
+    category: C1
 )");
   ASSERT_TRUE(rules.ok()) << rules.status();
   ASSERT_EQ(rules->size(), 5u);
@@ -422,6 +425,8 @@ rules:
   EXPECT_EQ(noise->sustain, absl::Seconds(30));
   EXPECT_FALSE(noise->urgent);
   EXPECT_EQ(noise->problem, "夜间施工噪音");
+  EXPECT_EQ(noise->category, "C1");
+  EXPECT_EQ(pm10->category, "C1");  // left out: the default's
   // Kinds the file leaves alone keep their defaults.
   const ConditionRule* water = FindRule(*rules, "water_depth");
   ASSERT_NE(water, nullptr);
@@ -463,6 +468,7 @@ TEST(ConditionRulesTest, InvalidRulesAreNamed) {
        "rule 1 (noise): clear_below: 0 would never clear"},
       {"rules: [{kind: noise, urgent: maybe}]", "rule 1 (noise): urgent: expected true or false"},
       {"rules: [{kind: noise, problem: \"  \"}]", "rule 1 (noise): problem: missing"},
+      {"rules: [{kind: noise, category: \"\"}]", "rule 1 (noise): category: missing"},
       {"rules: [{kind: noise, sustain: 5}]", "rule 1 (noise): unknown key sustain"},
       {"rules: [{kind: noise}, {kind: h2s}, {kind: noise}]", "rule 3 (noise): repeats rule 1"},
       {"rules: [pm10]", "rule 1: expected a mapping"},
