@@ -1,0 +1,77 @@
+#include "processors/route/config_parsing.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace minsheng::processors::route_internal {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", what, " ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", what, " ", path));
+  return buffer.str();
+}
+
+absl::Status WithPath(const absl::Status& status, absl::string_view path) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
+}
+
+absl::Status Invalid(absl::string_view where, absl::string_view reason) {
+  if (where.empty()) return absl::InvalidArgumentError(reason);
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", reason));
+}
+
+bool IsDepartmentId(absl::string_view id) {
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+bool Present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
+
+absl::StatusOr<std::string> NonEmptyString(const YAML::Node& node, absl::string_view where) {
+  if (!Present(node)) return Invalid(where, "missing");
+  if (!node.IsScalar()) return Invalid(where, "expected a string");
+  std::string value(absl::StripAsciiWhitespace(node.Scalar()));
+  if (value.empty()) return Invalid(where, "empty");
+  return value;
+}
+
+absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
+                                                    absl::string_view where) {
+  std::vector<std::string> values;
+  if (!Present(node)) return values;
+  if (!node.IsSequence()) return Invalid(where, "expected a list");
+  std::set<std::string> seen;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string item_where = absl::StrCat(where, "[", i, "]");
+    absl::StatusOr<std::string> value = NonEmptyString(node[i], item_where);
+    if (!value.ok()) return value.status();
+    if (!seen.insert(*value).second) return Invalid(item_where, absl::StrCat("duplicate ", *value));
+    values.push_back(*std::move(value));
+  }
+  return values;
+}
+
+absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
+                       absl::string_view where) {
+  for (const auto& entry : map) {
+    const std::string key = entry.first.as<std::string>();
+    if (allowed.count(key) == 0) {
+      return Invalid(where, absl::StrCat("unknown key ", key, " (expected one of ",
+                                         absl::StrJoin(allowed, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace minsheng::processors::route_internal

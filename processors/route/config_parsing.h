@@ -1,0 +1,46 @@
+#ifndef MINSHENG_PROCESSORS_ROUTE_CONFIG_PARSING_H_
+#define MINSHENG_PROCESSORS_ROUTE_CONFIG_PARSING_H_
+
+// Reading the route library's configuration files (internal to processors/route). Errors are
+// InvalidArgument "<where>: <reason>", where `where` names the entry, e.g. "rules[2] (a7-roads)".
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace minsheng::processors::route_internal {
+
+// The whole file at `path`: NotFound naming `what` ("gazetteer file") when it cannot be opened.
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what);
+
+// `status` with "<path>: " before its message (OK stays OK).
+absl::Status WithPath(const absl::Status& status, absl::string_view path);
+
+absl::Status Invalid(absl::string_view where, absl::string_view reason);
+
+// Whether `id` can be a department id: ASCII letters, digits, '-' and '_'.
+bool IsDepartmentId(absl::string_view id);
+
+// Whether `node` holds a value (not absent, not `key:` without a value).
+bool Present(const YAML::Node& node);
+
+// A scalar, trimmed, not empty.
+absl::StatusOr<std::string> NonEmptyString(const YAML::Node& node, absl::string_view where);
+
+// A list of non-empty strings without duplicates; absent means empty.
+absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
+                                                    absl::string_view where);
+
+// An error naming the first key of `map` that is not in `allowed`.
+absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
+                       absl::string_view where);
+
+}  // namespace minsheng::processors::route_internal
+
+#endif  // MINSHENG_PROCESSORS_ROUTE_CONFIG_PARSING_H_
