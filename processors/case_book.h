@@ -11,6 +11,8 @@
 #include "ingest/personal_data.h"
 #include "ingest/text_normalizer.h"
 #include "minsheng/v1/case.pb.h"
+#include "processors/dedup/near_duplicate.h"
+#include "processors/dispatcher.h"
 #include "processors/record_processor.h"
 
 namespace minsheng::processors {
@@ -23,24 +25,37 @@ inline constexpr absl::string_view kMergedCounter = "intake.merged";
 inline constexpr absl::string_view kRejectedCounter = "intake.rejected";
 inline constexpr absl::string_view kReadingsWithoutCaseCounter = "intake.readings_without_case";
 
-// The operations every intake stage performs on cases, shared so that they behave alike: open a
-// case, record a repeat, merge a further report into a case, reject a record. Each also stores the
-// record's outcome (its ticket) and counts it. Changes made in the open batch are visible to
-// later records of the same batch before the store has them.
+// Where a new report went.
+struct Filed {
+  std::string case_id;
+  bool joined = false;  // it joined an open case about the same problem (并单)
+};
+
+// The operations every intake stage performs on cases, shared so that they behave alike: file a
+// report (a new case, or a near-duplicate joining an open one), record a repeat, merge a further
+// part of a report into a case, reject a record. Each also stores the record's outcome (its
+// ticket) and counts it. Changes made in the open batch are visible to later records of the same
+// batch before the store has them.
 class CaseBook {
  public:
-  // Every complaint that opens a case is normalized and has its personal data protected first.
-  CaseBook(const ingest::TextNormalizer& normalizer, const ingest::PersonalDataVault& vault)
-      : normalizer_(normalizer), vault_(vault) {}
+  // Every complaint filed is normalized and has its personal data protected first; `dispatcher`
+  // classifies, locates and routes it.
+  CaseBook(const ingest::TextNormalizer& normalizer, const ingest::PersonalDataVault& vault,
+           const Dispatcher& dispatcher)
+      : normalizer_(normalizer), vault_(vault), dispatcher_(dispatcher) {}
 
   // The case a channel's report belongs to, if any.
   absl::StatusOr<std::optional<std::string>> FindCaseId(BatchContext& context, v1::Channel channel,
                                                         absl::string_view source_id);
   absl::StatusOr<v1::Case> GetCase(BatchContext& context, absl::string_view case_id);
 
-  // Opens a RECEIVED case for complaint; returns its id.
-  absl::StatusOr<std::string> Open(const InputRecord& record, v1::Complaint complaint,
-                                   absl::string_view note, BatchContext& context);
+  // Files a new report: it joins an open case about the same problem when there is one (same
+  // category family, close by, recent, similar words), else it opens a case, classified and
+  // dispatched (or left for triage). `category_code` is a category decided by the channel (a
+  // sensor rule), empty to classify the text.
+  absl::StatusOr<Filed> File(const InputRecord& record, v1::Complaint complaint,
+                             absl::string_view note, BatchContext& context,
+                             absl::string_view category_code = "");
   // The record repeats a report the case already has.
   absl::Status Join(const InputRecord& record, absl::string_view case_id, BatchContext& context);
   // The record adds a report to an existing case: stores `updated` as the next version and
@@ -63,17 +78,36 @@ class CaseBook {
 
  private:
   absl::Status Count(absl::string_view counter, BatchContext& context);
+  // Adds `report` to the open case `match` describes, as another report of its problem.
+  absl::StatusOr<Filed> JoinOpenCase(const InputRecord& record, const v1::Complaint& report,
+                                     ReportSignature match, absl::string_view why,
+                                     BatchContext& context);
+  // The open cases whose signatures share a bucket with `report`.
+  absl::StatusOr<std::vector<ReportSignature>> Candidates(const ReportSignature& report,
+                                                          const NearDuplicatePolicy& policy,
+                                                          BatchContext& context);
+  // Stores (or refreshes) the signature of an open case in its buckets.
+  absl::Status Remember(const ReportSignature& signature, const NearDuplicatePolicy& policy,
+                        BatchContext& context);
+  absl::StatusOr<std::vector<ReportSignature>*> Bucket(const std::string& key,
+                                                       BatchContext& context);
   absl::StatusOr<int64_t> NextSequence(const InputRecord& record, BatchContext& context);
   void Put(v1::Case c, BatchContext& context);
 
   const ingest::TextNormalizer& normalizer_;
   const ingest::PersonalDataVault& vault_;
+  const Dispatcher& dispatcher_;
   std::map<std::string, int64_t, std::less<>> sequences_;
   std::map<std::string, int64_t, std::less<>> counters_;
   // What the open batch changed, which the store cannot see yet.
   std::map<std::string, std::string, std::less<>> batch_sources_;  // source key -> case id
   std::map<std::string, v1::Case, std::less<>> batch_cases_;
+  // Near-duplicate buckets read or changed in the open batch.
+  std::map<std::string, std::vector<ReportSignature>, std::less<>> batch_buckets_;
 };
+
+// The state store holding the near-duplicate buckets of open cases.
+inline constexpr absl::string_view kOpenCaseSignatures = "open-case-signatures";
 
 // A case's id: "MS-<local date of the report>-<channel letter><2-digit partition><6-digit
 // sequence>", e.g. "MS-20250301-H03000042". Partitions have one owner at a time and the sequence

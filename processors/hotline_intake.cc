@@ -12,7 +12,7 @@ absl::Status HotlineIntake::Process(const InputRecord& record, BatchContext& con
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return cases_.Join(record, **existing, context);
   const std::string note = absl::StrCat("受理 hotline work order ", complaint->source_id());
-  return cases_.Open(record, *std::move(complaint), note, context).status();
+  return cases_.File(record, *std::move(complaint), note, context).status();
 }
 
 }  // namespace minsheng::processors

@@ -83,10 +83,12 @@ absl::Status SensorIntake::Process(const InputRecord& record, BatchContext& cont
   if (!open_case.ok()) return open_case.status();
   switch (transition) {
     case sensor::Transition::kRaised: {
-      auto case_id = cases_.Open(record, ConditionComplaint(*reading, *device, *rule),
-                                 absl::StrCat("受理 传感器告警 ", rule->problem), context);
-      if (!case_id.ok()) return case_id.status();
-      cases_.Alias(v1::CHANNEL_SENSOR, reading->device_id, *case_id, context);
+      // A citizen may have reported the spot already: the condition then joins that case.
+      auto filed = cases_.File(record, ConditionComplaint(*reading, *device, *rule),
+                               absl::StrCat("受理 传感器告警 ", rule->problem), context,
+                               rule->category);
+      if (!filed.ok()) return filed.status();
+      cases_.Alias(v1::CHANNEL_SENSOR, reading->device_id, filed->case_id, context);
       return absl::OkStatus();
     }
     case sensor::Transition::kCleared: {

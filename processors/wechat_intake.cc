@@ -66,10 +66,17 @@ absl::Status WeChatIntake::Process(const InputRecord& record, BatchContext& cont
   } else {
     v1::Complaint complaint;
     ingest::AddReportToComplaint(*report, complaint);
-    auto case_id = cases_.Open(record, std::move(complaint),
-                               absl::StrCat("受理 微信消息 ", report->msg_id), context);
-    if (!case_id.ok()) return case_id.status();
-    next = {*case_id, report->create_time};
+    auto filed = cases_.File(record, std::move(complaint),
+                             absl::StrCat("受理 微信消息 ", report->msg_id), context);
+    if (!filed.ok()) return filed.status();
+    if (filed->joined) {
+      // The case is someone else's report of the same problem: this person's further messages
+      // must not rewrite it, so they are filed on their own (and may join it again).
+      context.update().DeleteState(kAssemblyStore, report->openid_pseudonym);
+      batch_assemblies_[report->openid_pseudonym] = std::nullopt;
+      return absl::OkStatus();
+    }
+    next = {filed->case_id, report->create_time};
   }
   context.update().PutState(kAssemblyStore, report->openid_pseudonym,
                             EncodeAssembly(next.case_id, next.last_message_time));

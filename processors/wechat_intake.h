@@ -34,7 +34,7 @@ class WeChatIntake : public RecordProcessor {
 
   CaseBook& cases_;
   int64_t window_seconds_;
-  std::map<std::string, Assembly> batch_assemblies_;  // changed in the open batch
+  std::map<std::string, std::optional<Assembly>> batch_assemblies_;  // changed in the open batch
 };
 
 }  // namespace minsheng::processors

@@ -90,6 +90,23 @@ const std::map<std::string, Setter>& Setters() {
       {"mqtt_topic", Text(&ServeConfig::mqtt_topic, /*required=*/true, "mqtt_topic")},
       {"sensor_registry", Text(&ServeConfig::sensor_registry)},
       {"sensor_rules", Text(&ServeConfig::sensor_rules)},
+      {"taxonomy", Text(&ServeConfig::taxonomy, /*required=*/true, "taxonomy")},
+      {"classifier_model",
+       Text(&ServeConfig::classifier_model, /*required=*/true, "classifier_model")},
+      {"triage_threshold",
+       [](ServeConfig& c, const std::string& v) {
+         if (!absl::SimpleAtod(v, &c.triage_threshold) || !(c.triage_threshold >= 0) ||
+             c.triage_threshold > 1) {
+           return absl::InvalidArgumentError(
+               absl::StrCat("triage-threshold: expected a confidence from 0 to 1, got ", v));
+         }
+         return absl::OkStatus();
+       }},
+      {"working_calendar",
+       Text(&ServeConfig::working_calendar, /*required=*/true, "working_calendar")},
+      {"city_areas", Text(&ServeConfig::city_areas, /*required=*/true, "city_areas")},
+      {"city_gazetteer", Text(&ServeConfig::city_gazetteer, /*required=*/true, "city_gazetteer")},
+      {"routing_rules", Text(&ServeConfig::routing_rules, /*required=*/true, "routing_rules")},
       {"sync_writes",
        [](ServeConfig& c, const std::string& v) {
          if (!absl::SimpleAtob(v, &c.sync_writes)) {
@@ -165,6 +182,13 @@ absl::StatusOr<ServeConfig> ParseServeConfig(const std::vector<std::string>& arg
     }
   }
   ServeConfig config;
+  const std::string deploy = MINSHENG_DEPLOY_DIR;
+  config.taxonomy = deploy + "/taxonomy.yaml";
+  config.classifier_model = deploy + "/model/complaints.model";
+  config.working_calendar = deploy + "/calendar/cn-2025-2026.yaml";
+  config.city_areas = deploy + "/city/areas.geojson";
+  config.city_gazetteer = deploy + "/city/gazetteer.yaml";
+  config.routing_rules = deploy + "/city/routing.yaml";
   if (config_path) {
     if (absl::Status s = LoadYaml(*config_path, config); !s.ok()) return s;
   }
@@ -193,6 +217,19 @@ std::string ServeUsage() {
   --mqtt-topic FILTER            topic filter to subscribe (default minsheng/sensors/#)
   --sensor-registry FILE         CSV of installed sensors: device_id,kind,lat,lon,site
   --sensor-rules FILE            YAML threshold rules replacing the defaults per kind
+  --taxonomy FILE                categories, departments, deadlines, merge limits; re-read
+                                 when it changes (default: the shipped deploy/taxonomy.yaml)
+  --classifier-model FILE        text classifier from `minsheng train`, or none for keywords
+                                 only (default: the shipped deploy/model/complaints.model)
+  --triage-threshold P           cases classified with less confidence go to NEEDS_TRIAGE
+                                 (default 0.5)
+  --working-calendar FILE        working hours, holidays and 调休 days for deadlines
+                                 (default deploy/calendar/cn-2025-2026.yaml)
+  --city-areas FILE              GeoJSON boundaries of districts, streets, communities, grids
+  --city-gazetteer FILE          place names and aliases -> areas, for reports without
+                                 coordinates
+  --routing-rules FILE           category x area -> lead, assisting departments, deadline
+                                 (defaults: the example city "A市" in deploy/city/)
 YAML keys: the flag names with _ instead of -, e.g. data_dir, wechat_token
 )";
 }

@@ -30,6 +30,15 @@ struct ServeConfig {
   std::string mqtt_topic = "minsheng/sensors/#";  // --mqtt-topic, a topic filter
   std::string sensor_registry;                    // --sensor-registry, CSV of installed devices
   std::string sensor_rules;                       // --sensor-rules, YAML; empty = defaults
+  // Dispatch: classify, locate, route and set the deadline of every new case. Defaults are the
+  // files shipped in deploy/ (the example city "A市"); a city points these at its own.
+  std::string taxonomy;           // --taxonomy, YAML; re-read while serving when it changes
+  std::string classifier_model;   // --classifier-model; "none" = taxonomy keywords only
+  double triage_threshold = 0.5;  // --triage-threshold; less confident cases go to NEEDS_TRIAGE
+  std::string working_calendar;   // --working-calendar, YAML: working hours, holidays, 调休
+  std::string city_areas;         // --city-areas, GeoJSON: districts, streets, communities, grids
+  std::string city_gazetteer;     // --city-gazetteer, YAML: place names -> areas
+  std::string routing_rules;      // --routing-rules, YAML: category x area -> departments
 };
 
 // Parses the arguments after the role name. Errors name the flag or key at fault.

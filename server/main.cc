@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "kafka/embedded_broker.h"
+#include "server/classifier_commands.h"
 #include "server/config.h"
 #include "server/endpoints.h"
 #include "server/import_command.h"
@@ -128,6 +129,8 @@ roles:
   stats   print case and intake counts of a data dir as JSON (works beside a running server)
   forget-positions
           with the server stopped, drop the stored Kafka positions (after "input lost")
+  train   train the complaint classifier on labelled complaints (see: minsheng train --help)
+  eval    measure a classifier model on labelled complaints (see: minsheng eval --help)
 )";
 
 }  // namespace
@@ -145,6 +148,8 @@ int main(int argc, char** argv) {
   if (role == "kafka") return RunKafka(args);
   if (role == "stats") return RunStats(args);
   if (role == "import") return RunImport(args);
+  if (role == "train") return RunTrain(args);
+  if (role == "eval") return RunEval(args);
   if (role == "forget-positions") return RunForgetPositions(args);
   if (role == "--help" || role == "-h" || role == "help") {
     std::fputs(kUsage, stdout);

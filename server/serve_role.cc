@@ -44,6 +44,18 @@ absl::Status ServeRole::OpenState() {
   auto normalizer = ingest::TextNormalizer::Create();
   if (!normalizer.ok()) return normalizer.status();
   normalizer_ = *std::move(normalizer);
+  // Dispatch files are checked before anything starts, so a typo stops the server at once.
+  auto dispatcher = processors::Dispatcher::Create({
+      .taxonomy = config_.taxonomy,
+      .classifier_model = config_.classifier_model,
+      .working_calendar = config_.working_calendar,
+      .city_areas = config_.city_areas,
+      .city_gazetteer = config_.city_gazetteer,
+      .routing_rules = config_.routing_rules,
+      .triage_threshold = config_.triage_threshold,
+  });
+  if (!dispatcher.ok()) return dispatcher.status();
+  dispatcher_ = *std::move(dispatcher);
   return absl::OkStatus();
 }
 
@@ -104,8 +116,14 @@ absl::Status ServeRole::StartProcessing() {
                          ingest::sensor::DefaultRules())
                    : ingest::sensor::LoadRules(config_.sensor_rules);
   if (!rules.ok()) return rules.status();
+  for (const ingest::sensor::ConditionRule& rule : *rules) {
+    if (!dispatcher_->HasCategory(rule.category)) {
+      return absl::InvalidArgumentError(absl::StrCat("sensor rule ", rule.kind, ": category ",
+                                                     rule.category, " is not in the taxonomy"));
+    }
+  }
 
-  cases_ = std::make_unique<processors::CaseBook>(*normalizer_, *vault_);
+  cases_ = std::make_unique<processors::CaseBook>(*normalizer_, *vault_, *dispatcher_);
   hotline_ = std::make_unique<processors::HotlineIntake>(*cases_);
   wechat_ = std::make_unique<processors::WeChatIntake>(*cases_, config_.wechat_assembly_window);
   sensors_ =

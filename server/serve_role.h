@@ -18,6 +18,7 @@
 #include "kafka/embedded_broker.h"
 #include "kafka/record_writer.h"
 #include "processors/case_book.h"
+#include "processors/dispatcher.h"
 #include "processors/hotline_intake.h"
 #include "processors/outcome_waiter.h"
 #include "processors/sensor_intake.h"
@@ -57,6 +58,7 @@ class ServeRole {
   std::unique_ptr<store::CaseStore> store_;
   std::optional<ingest::PersonalDataVault> vault_;
   std::unique_ptr<ingest::TextNormalizer> normalizer_;
+  std::unique_ptr<processors::Dispatcher> dispatcher_;
   std::unique_ptr<kafka::EmbeddedBroker> broker_;
   std::string bootstrap_;
   std::unique_ptr<kafka::RecordWriter> writer_;

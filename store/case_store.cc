@@ -103,6 +103,10 @@ void StateUpdate::PutState(absl::string_view store_name, absl::string_view key,
              rocksdb::Slice(value.data(), value.size()));
 }
 
+void StateUpdate::DeleteState(absl::string_view store_name, absl::string_view key) {
+  batch_.Delete(store_->stage_state_, StateKey(store_name, key));
+}
+
 void StateUpdate::SetCounter(absl::string_view name, int64_t value) {
   batch_.Put(store_->counters_, rocksdb::Slice(name.data(), name.size()), absl::StrCat(value));
 }

@@ -50,6 +50,7 @@ class StateUpdate {
   // A stage's own state, e.g. a WeChat user's open assembly or a sensor's condition, under the
   // stage's store name.
   void PutState(absl::string_view store_name, absl::string_view key, absl::string_view value);
+  void DeleteState(absl::string_view store_name, absl::string_view key);
   bool empty() const { return batch_.Count() == 0; }
 
  private:

@@ -44,7 +44,7 @@ struct Deadline {
 // (重复诉求并单): within radius_m of it and window_days of its latest report.
 struct MergeLimits {
   double radius_m = 250;  // FixMyStreet's duplicate-suggestion radius
-  int window_days = 14;
+  int window_days = 30;  // a general case's life, and the reports that keep coming meanwhile
 };
 
 // One complaint category: a city-management code (A1..J2) or a message-board topic (CX01, ...).

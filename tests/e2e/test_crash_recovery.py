@@ -1,4 +1,5 @@
-"""Kill -9 and SIGTERM in the middle of a stream: every work order ends up as exactly one case.
+"""Kill -9 and SIGTERM in the middle of a stream: every work order ends up in exactly one case,
+its own or, as a near-duplicate of an open one (real texts repeat), that case.
 
 The broker runs in its own process (`minsheng kafka`) so the topic outlives the killed server."""
 
@@ -112,25 +113,30 @@ class CrashRecoveryTest(unittest.TestCase):
                 def all_consumed():
                     counters = stats(data_dir)["counters"]
                     done = sum(counters.get(k, 0) for k in (
-                        "intake.cases_opened", "intake.duplicates", "intake.rejected"))
+                        "intake.cases_opened", "intake.merged", "intake.duplicates",
+                        "intake.rejected"))
                     return done >= expected_records
 
                 wait_until(all_consumed, 120, "every record consumed", interval=0.5)
 
                 stub, channel = case_stub(server.endpoints["grpc"])
-                case_ids = set()
+                reports = {}  # case id -> its reports' work order ids
                 for n in range(ORDERS):
                     found = find_case(stub, order_id(n))
                     self.assertIsNotNone(found, f"no case for {order_id(n)}")
-                    self.assertEqual(found.complaint.source_id, order_id(n))
-                    case_ids.add(found.case_id)
+                    sources = [r.source_id for r in found.reports]
+                    self.assertEqual(sources.count(order_id(n)), 1, found.case_id)
+                    self.assertEqual(found.report_count, len(sources))
+                    reports[found.case_id] = sources
                 channel.close()
                 self.assertEqual(server.stop(), 0, server.output())
 
-                self.assertEqual(len(case_ids), ORDERS)
+                # Each work order is a report of exactly one case, and of no other.
+                self.assertEqual(sum(len(s) for s in reports.values()), ORDERS)
                 final = stats(data_dir)
-                self.assertEqual(final["cases"], ORDERS)
-                self.assertEqual(final["counters"]["intake.cases_opened"], ORDERS)
+                self.assertEqual(final["cases"], len(reports))
+                self.assertEqual(final["counters"]["intake.cases_opened"], len(reports))
+                self.assertEqual(final["counters"].get("intake.merged", 0), ORDERS - len(reports))
                 self.assertEqual(final["counters"]["intake.duplicates"], ORDERS // RESENT_EVERY)
                 self.assertEqual(final["counters"]["intake.rejected"], ORDERS // INVALID_EVERY)
             finally:

@@ -123,6 +123,12 @@ TEST(CaseStoreTest, StageStateIsKeptPerStoreName) {
   EXPECT_EQ(*(*store)->GetState("wechat-assembly", "u1"), "case MS-1");
   EXPECT_EQ(*(*store)->GetState("sensor-conditions", "u1"), "active");
   EXPECT_EQ(*(*store)->GetState("wechat-assembly", "u2"), std::nullopt);
+
+  StateUpdate removal = (*store)->NewUpdate();
+  removal.DeleteState("wechat-assembly", "u1");
+  ASSERT_TRUE((*store)->Commit(removal).ok());
+  EXPECT_EQ(*(*store)->GetState("wechat-assembly", "u1"), std::nullopt);
+  EXPECT_EQ(*(*store)->GetState("sensor-conditions", "u1"), "active");
 }
 
 TEST(CaseStoreTest, ReadOnlyOpenOfMissingDirFails) {

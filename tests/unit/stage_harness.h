@@ -10,17 +10,36 @@
 #include "ingest/personal_data.h"
 #include "ingest/text_normalizer.h"
 #include "processors/case_book.h"
+#include "processors/dispatcher.h"
 #include "processors/record_processor.h"
 #include "store/case_store.h"
 
 namespace minsheng::processors {
 
+// Dispatch as `minsheng serve` does by default: the shipped taxonomy, model, calendar and
+// example city.
+inline std::unique_ptr<Dispatcher> ShippedDispatcher(const std::string& model = "") {
+  const std::string deploy = std::string(MINSHENG_SOURCE_DIR) + "/deploy";
+  auto dispatcher = Dispatcher::Create({
+      .taxonomy = deploy + "/taxonomy.yaml",
+      .classifier_model = model.empty() ? deploy + "/model/complaints.model" : model,
+      .working_calendar = deploy + "/calendar/cn-2025-2026.yaml",
+      .city_areas = deploy + "/city/areas.geojson",
+      .city_gazetteer = deploy + "/city/gazetteer.yaml",
+      .routing_rules = deploy + "/city/routing.yaml",
+  });
+  EXPECT_TRUE(dispatcher.ok()) << dispatcher.status();
+  return dispatcher.ok() ? *std::move(dispatcher) : nullptr;
+}
+
 // Runs intake stages against a real store as the stream task would, one batch at a time;
 // dead letters are collected instead of sent.
 class StageHarness : public BatchContext {
  public:
-  explicit StageHarness(const std::string& path)
-      : store_(*store::CaseStore::Open(path, {.sync_writes = false})),
+  // `model`: a classifier model file, "none" for keywords only, "" for the shipped model.
+  explicit StageHarness(const std::string& path, const std::string& model = "")
+      : dispatcher(ShippedDispatcher(model)),
+        store_(*store::CaseStore::Open(path, {.sync_writes = false})),
         update_(store_->NewUpdate()) {}
 
   const store::CaseStore& store() const override { return *store_; }
@@ -50,7 +69,8 @@ class StageHarness : public BatchContext {
 
   std::unique_ptr<ingest::TextNormalizer> normalizer = *ingest::TextNormalizer::Create();
   ingest::PersonalDataVault vault = *ingest::PersonalDataVault::FromKey(std::string(32, 'k'));
-  CaseBook book{*normalizer, vault};
+  std::unique_ptr<Dispatcher> dispatcher;
+  CaseBook book{*normalizer, vault, *dispatcher};
   std::vector<std::string> dead_letters;
 
  private:

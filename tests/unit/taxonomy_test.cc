@@ -255,7 +255,7 @@ TEST(TaxonomyParseTest, MergeLimitsDefaultPerFileAndPerCategory) {
   absl::StatusOr<Taxonomy> defaults = Taxonomy::Parse(kSmall);
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->Find("B1")->merge.radius_m, 250);
-  EXPECT_EQ(defaults->Find("B1")->merge.window_days, 14);
+  EXPECT_EQ(defaults->Find("B1")->merge.window_days, 30);
 
   std::string yaml = SmallWith("categories:\n", "default_merge: {radius_m: 300}\ncategories:\n");
   yaml = absl::StrReplaceAll(yaml, {{"    tags: [五乱]", "    tags: [五乱]\n    merge: {window_days: 3}"}});
@@ -264,7 +264,7 @@ TEST(TaxonomyParseTest, MergeLimitsDefaultPerFileAndPerCategory) {
   EXPECT_EQ(taxonomy->Find("A1")->merge.radius_m, 300);  // file default
   EXPECT_EQ(taxonomy->Find("A1")->merge.window_days, 3);  // its own
   EXPECT_EQ(taxonomy->Find("B1")->merge.radius_m, 300);
-  EXPECT_EQ(taxonomy->Find("B1")->merge.window_days, 14);
+  EXPECT_EQ(taxonomy->Find("B1")->merge.window_days, 30);
 }
 
 struct BadCase {
