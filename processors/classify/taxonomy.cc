@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/log.h"
 
 namespace minsheng::processors {
 namespace {
@@ -409,10 +410,14 @@ void TaxonomyWatcher::Run() {
     absl::StatusOr<Taxonomy> taxonomy = Taxonomy::Load(path_);
     absl::MutexLock lock(&mu_);
     if (taxonomy.ok()) {
+      LogInfo("taxonomy reloaded from ", path_, ": ", taxonomy->categories().size(),
+              " categories");
       current_ = std::make_shared<const Taxonomy>(*std::move(taxonomy));
       last_error_ = absl::OkStatus();
       ++reload_count_;
     } else {
+      LogWarning("taxonomy not reloaded, the previous one stays in force: ",
+                 taxonomy.status().message());
       last_error_ = taxonomy.status();
     }
   }
