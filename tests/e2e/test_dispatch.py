@@ -87,10 +87,14 @@ class DispatchTest(ServerTestCase):
         self.assertEqual(case.reason.time_limit, "5d")
         self.assertEqual(timestamp(case.deadline), datetime(2025, 10, 14, 10, 0, tzinfo=CST))
 
-        # The same problem reported urgently counts clock hours: 24 h later, holiday or not.
-        produce_all(self.server.kafka, [order("D-NOBODY-URGENT", text.replace("A5区", "A6区"),
+        # The same problem elsewhere, reported urgently, counts clock hours: 24 h later,
+        # holiday or not.
+        produce_all(self.server.kafka, [order("D-NOBODY-URGENT",
+                                              text.replace("A5区洞井街道香樟路社区", "A7县泉塘街道"),
                                               received_at=received, urgency="urgent")])
         urgent = self.case_of("D-NOBODY-URGENT")
+        self.assertNotEqual(urgent.case_id, case.case_id)
+        self.assertEqual(urgent.area.street.code, "430107007")
         self.assertEqual(urgent.reason.time_limit, "24h")
         self.assertEqual(timestamp(urgent.deadline), received + timedelta(hours=24))
 
