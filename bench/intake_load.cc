@@ -6,7 +6,8 @@
 //   2. latency: a steady rate for some seconds, p50/p99 from produce to queryable via gRPC;
 //   3. ceilings: raw librdkafka consume rate of the same messages, raw RocksDB write rate of the
 //      same number of records, so each figure is also reported as a ratio.
-// Every work order must become a case, checked through `minsheng stats`, or the run fails.
+// Every work order must become a case or join one (real texts repeat: near-duplicates merge),
+// checked through `minsheng stats`, or the run fails.
 #include <grpcpp/grpcpp.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
@@ -359,9 +360,10 @@ int main(int argc, char** argv) {
   const Json stats = Stats(flags.binary, root + "/serve");
   const int64_t expected = 1 + flags.orders + latency_orders;  // 1: the warm-up order
   const int64_t opened = stats["counters"].value("intake.cases_opened", 0);
-  if (opened != expected || stats["cases"] != expected) {
+  const int64_t merged = stats["counters"].value("intake.merged", 0);
+  if (opened + merged != expected || stats["cases"] != opened) {
     Die("lost input: " + std::to_string(expected) + " work orders, " + std::to_string(opened) +
-        " cases");
+        " cases opened, " + std::to_string(merged) + " merged");
   }
   const double raw_rocksdb = MeasureRawRocksdb(flags, orders, root + "/raw-rocksdb");
   std::filesystem::remove_all(root);
@@ -385,7 +387,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(raw_consumed));
   std::printf("| ceiling: raw RocksDB write, batches of 1000, fsync | %.0f records/s | |\n",
               raw_rocksdb);
-  std::printf("| every work order became a case | %lld of %lld | |\n",
-              static_cast<long long>(opened), static_cast<long long>(expected));
+  std::printf("| every work order opened a case or joined one | %lld + %lld of %lld | |\n",
+              static_cast<long long>(opened), static_cast<long long>(merged),
+              static_cast<long long>(expected));
   return 0;
 }
