@@ -20,6 +20,14 @@ namespace {
 
 bool Everything(size_t, size_t) { return true; }
 
+std::vector<NearDuplicatePolicy> PoliciesOf(const std::vector<LabelledReport>& reports,
+                                            PolicyOf policy_of) {
+  std::vector<NearDuplicatePolicy> policies;
+  policies.reserve(reports.size());
+  for (const LabelledReport& r : reports) policies.push_back(policy_of(r.signature));
+  return policies;
+}
+
 const absl::TimeZone& BoardTimeZone() {
   static const absl::TimeZone* const zone = new absl::TimeZone(absl::FixedTimeZone(8 * 3600));
   return *zone;
@@ -116,6 +124,15 @@ double PairCounts::f1() const {
   return p + r == 0 ? 0 : 2 * p * r / (p + r);
 }
 
+double JoinCounts::precision() const {
+  const int64_t joins = right_joins + wrong_joins;
+  return joins == 0 ? 1 : static_cast<double>(right_joins) / joins;
+}
+
+double JoinCounts::recall() const {
+  return joinable == 0 ? 1 : static_cast<double>(right_joins) / joinable;
+}
+
 PairCounts CountPairs(const std::vector<LabelledReport>& reports,
                       absl::FunctionRef<bool(size_t, size_t)> merged,
                       absl::FunctionRef<bool(size_t, size_t)> counted) {
@@ -134,19 +151,30 @@ PairCounts CountPairs(const std::vector<LabelledReport>& reports,
   return c;
 }
 
-PairCounts EvaluatePairs(const std::vector<LabelledReport>& reports,
-                         const NearDuplicatePolicy& policy) {
+size_t LaterReport(const std::vector<LabelledReport>& reports, size_t i, size_t j) {
+  return reports[j].signature.reported_at >= reports[i].signature.reported_at ? j : i;
+}
+
+PairCounts EvaluatePairs(const std::vector<LabelledReport>& reports, PolicyOf policy_of) {
+  const std::vector<NearDuplicatePolicy> policies = PoliciesOf(reports, policy_of);
   return CountPairs(
       reports,
       [&](size_t i, size_t j) {
-        return Decide(reports[j].signature, reports[i].signature, policy).merge;
+        const size_t report = LaterReport(reports, i, j), open_case = i + j - report;
+        return Decide(reports[report].signature, reports[open_case].signature, policies[report])
+            .merge;
       },
       Everything);
 }
 
-absl::StatusOr<PairCounts> EvaluateStream(const std::vector<LabelledReport>& reports,
-                                          const NearDuplicatePolicy& policy,
-                                          size_t max_bucket_entries) {
+PairCounts EvaluatePairs(const std::vector<LabelledReport>& reports,
+                         const NearDuplicatePolicy& policy) {
+  return EvaluatePairs(reports, [&](const ReportSignature&) { return policy; });
+}
+
+absl::StatusOr<ReplayCounts> EvaluateStream(const std::vector<LabelledReport>& reports,
+                                            PolicyOf policy_of, size_t max_bucket_entries) {
+  const std::vector<NearDuplicatePolicy> policies = PoliciesOf(reports, policy_of);
   std::vector<size_t> order(reports.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -159,9 +187,18 @@ absl::StatusOr<PairCounts> EvaluateStream(const std::vector<LabelledReport>& rep
     return DecodeBucket(it->second);
   };
   std::vector<ReportSignature> cases;  // case_id is the position
+  std::vector<size_t> opened_by;       // the report that opened each case
   std::vector<size_t> case_of(reports.size());
+  std::map<std::string, absl::Time> latest_of_group;  // the latest report of a case of the group
+  ReplayCounts counts;
   for (size_t r : order) {
     const ReportSignature& report = reports[r].signature;
+    const NearDuplicatePolicy& policy = policies[r];
+    const std::string& group = reports[r].group;
+    if (const auto it = latest_of_group.find(group);
+        it != latest_of_group.end() && report.reported_at - it->second <= policy.window) {
+      ++counts.joins.joinable;
+    }
     std::vector<ReportSignature> candidates;
     std::set<std::string> seen;
     for (const std::string& key : CandidateKeys(report, policy)) {
@@ -176,22 +213,37 @@ absl::StatusOr<PairCounts> EvaluateStream(const std::vector<LabelledReport>& rep
     if (best.has_value()) {
       c = std::stoul(candidates[*best].case_id);
       cases[c].reported_at = std::max(cases[c].reported_at, report.reported_at);
+      ++(reports[opened_by[c]].group == group ? counts.joins.right_joins
+                                              : counts.joins.wrong_joins);
     } else {
       c = cases.size();
       cases.push_back(report);
       cases.back().case_id = std::to_string(c);
+      opened_by.push_back(r);
     }
     case_of[r] = c;
+    absl::Time& latest =
+        latest_of_group.try_emplace(reports[opened_by[c]].group, absl::InfinitePast())
+            .first->second;
+    latest = std::max(latest, cases[c].reported_at);
     for (const std::string& key : HomeKeys(cases[c])) {
       absl::StatusOr<std::vector<ReportSignature>> entries = bucket(key);
       if (!entries.ok()) return entries.status();
       entries->push_back(cases[c]);
-      PruneBucket(*entries, report.reported_at, policy, max_bucket_entries);
+      PruneBucket(*entries, report.reported_at, policies[opened_by[c]], max_bucket_entries);
       buckets[key] = EncodeBucket(*entries);
     }
   }
-  return CountPairs(
+  counts.pairs = CountPairs(
       reports, [&](size_t i, size_t j) { return case_of[i] == case_of[j]; }, Everything);
+  return counts;
+}
+
+absl::StatusOr<ReplayCounts> EvaluateStream(const std::vector<LabelledReport>& reports,
+                                            const NearDuplicatePolicy& policy,
+                                            size_t max_bucket_entries) {
+  return EvaluateStream(
+      reports, [&](const ReportSignature&) { return policy; }, max_bucket_entries);
 }
 
 absl::StatusOr<std::vector<LabelledReport>> LoadMessageBoardFixture(

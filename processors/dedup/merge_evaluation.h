@@ -41,18 +41,47 @@ PairCounts CountPairs(const std::vector<LabelledReport>& reports,
                       absl::FunctionRef<bool(size_t, size_t)> merged,
                       absl::FunctionRef<bool(size_t, size_t)> counted);
 
-// Asks Decide about every pair (the earlier-listed report as the case).
+// The policy a report is matched with when it is the new one: one for all, or as `minsheng serve`
+// does, its own category's (Dispatcher::MergePolicy).
+using PolicyOf = absl::FunctionRef<NearDuplicatePolicy(const ReportSignature& report)>;
+
+// Of reports i < j, the one a pair's merge question treats as the new report: the later-reported,
+// j at equal times.
+size_t LaterReport(const std::vector<LabelledReport>& reports, size_t i, size_t j);
+
+// Asks Decide about every pair: the LaterReport joining the other, with its policy.
+PairCounts EvaluatePairs(const std::vector<LabelledReport>& reports, PolicyOf policy_of);
 PairCounts EvaluatePairs(const std::vector<LabelledReport>& reports,
                          const NearDuplicatePolicy& policy);
+
+// What happened to the reports that came while their problem had an open case. A case belongs
+// to the group of the report that opened it.
+struct JoinCounts {
+  int64_t joinable = 0;     // came within their window of a report of a case of their group
+  int64_t right_joins = 0;  // joined a case of their group
+  int64_t wrong_joins = 0;  // joined a case of another group (joinable or not)
+
+  double precision() const;  // right / all joins; 1 when nothing joined
+  double recall() const;     // right / joinable; 1 when nothing was joinable
+};
+
+struct ReplayCounts {
+  PairCounts pairs;  // merged: in one case at the end
+  JoinCounts joins;
+};
 
 // Replays the reports in time order as a processor would: each looks up the buckets of its
 // CandidateKeys (kept as EncodeBucket bytes, pruned with `max_bucket_entries`), joins the
 // BestMatch case or opens its own, and a joined case's latest report moves to the report's time
-// (its words and area stay those of the report that opened it). Pairs count as merged when they
-// end up in one case. Fails only if a bucket does not decode.
-absl::StatusOr<PairCounts> EvaluateStream(const std::vector<LabelledReport>& reports,
-                                          const NearDuplicatePolicy& policy,
-                                          size_t max_bucket_entries);
+// (its words and area stay those of the report that opened it). A report is matched with its own
+// policy, a case is stored with the policy of the report that opened it, as CaseBook does. Pair
+// counts measure the cases made (big groups weigh with the square of their size), join counts
+// each report's outcome. Fails only if a bucket does not decode.
+absl::StatusOr<ReplayCounts> EvaluateStream(const std::vector<LabelledReport>& reports,
+                                            PolicyOf policy_of, size_t max_bucket_entries);
+absl::StatusOr<ReplayCounts> EvaluateStream(const std::vector<LabelledReport>& reports,
+                                            const NearDuplicatePolicy& policy,
+                                            size_t max_bucket_entries);
 
 // The family every fixture report gets: the fixture isolates the text, area and time decision.
 inline constexpr char kFixtureFamily[] = "board";

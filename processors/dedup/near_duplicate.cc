@@ -194,13 +194,24 @@ std::string CellKey(absl::string_view family, int row, int column) {
   return absl::StrCat("cell:", family, ":", row, ":", column);
 }
 
+// A district's code has 6 digits; its streets', communities' and grid cells' begin with them.
+constexpr size_t kDistrictDigits = 6;
+
 std::string AreaKey(absl::string_view family, absl::string_view area_code) {
-  return absl::StrCat("area:", family, ":", area_code.substr(0, 6));
+  return absl::StrCat("area:", family, ":", area_code.substr(0, kDistrictDigits));
 }
+
+std::string CityKey(absl::string_view family) { return absl::StrCat("city:", family); }
 
 // Whether `r` has usable coordinates (NaN fails too).
 bool Located(const ReportSignature& r) {
   return r.has_location && std::abs(r.lat) <= 90 && std::abs(r.lon) <= 180;
+}
+
+// Whether `r` is matched city-wide: nothing but the city is known of where it is, and it has
+// words enough to tell its problem.
+bool Citywide(const ReportSignature& r) {
+  return !Located(r) && r.area_code.empty() && r.text.shingles.size() >= kMinShinglesCitywide;
 }
 
 // Whether one area is the other or inside it.
@@ -408,6 +419,7 @@ MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_
     return d;
   }
   std::string where;
+  double needed = policy.min_similarity_nearby;
   const bool located = Located(report) && Located(open_case);
   if (located) {
     d.distance_m = DistanceMeters(report.lat, report.lon, open_case.lat, open_case.lon);
@@ -420,6 +432,9 @@ MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_
   } else if (sensor) {
     d.reason = "a sensor condition joins only a located report within the radius";
     return d;
+  } else if (Citywide(report) && Citywide(open_case)) {
+    where = "neither located nor in an area";
+    needed = policy.min_similarity_citywide;
   } else if (!AreasOverlap(report.area_code, open_case.area_code)) {
     d.reason =
         report.area_code.empty() || open_case.area_code.empty()
@@ -432,6 +447,8 @@ MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_
                     [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
     where = outer == inner ? absl::StrCat("same area ", outer)
                            : absl::StrCat("area ", inner, " inside ", outer);
+    needed = outer.size() > kDistrictDigits ? policy.min_similarity_same_street
+                                            : policy.min_similarity_same_district;
   }
   const std::string same = absl::StrCat("same family ", report.family, ", ", where);
   if (sensor) {
@@ -440,7 +457,6 @@ MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_
     return d;
   }
   d.text_similarity = TextSimilarity(report.text, open_case.text);
-  const double needed = located ? policy.min_similarity_nearby : policy.min_similarity_same_area;
   d.merge = d.text_similarity >= needed;
   d.reason = d.merge ? absl::StrFormat("%s, text similarity %.2f", same, d.text_similarity)
                      : absl::StrFormat("%s, but text similarity %.2f below %.2f", same,
@@ -482,6 +498,7 @@ std::vector<std::string> HomeKeys(const ReportSignature& open_case) {
     keys.push_back(CellKey(open_case.family, row, CellColumn(open_case.lon, CellColumns(row))));
   }
   if (!open_case.area_code.empty()) keys.push_back(AreaKey(open_case.family, open_case.area_code));
+  if (Citywide(open_case)) keys.push_back(CityKey(open_case.family));
   return keys;
 }
 
@@ -518,6 +535,7 @@ std::vector<std::string> CandidateKeys(const ReportSignature& report,
     }
   }
   if (!report.area_code.empty()) keys.push_back(AreaKey(report.family, report.area_code));
+  if (Citywide(report)) keys.push_back(CityKey(report.family));
   return keys;
 }
 

@@ -40,6 +40,11 @@ inline constexpr size_t kTextSignatureSize = 256;
 // Full-width letters and digits count as their ASCII forms, letters in either case alike.
 TextSignature SignText(absl::string_view title, absl::string_view text);
 
+// A text needs at least this many distinct shingles to be matched city-wide (neither report
+// located nor in an area): a complaint of a few words ("油烟扰民") can be anyone's, anywhere. On
+// the fixture the floor costs none of the city-wide merges (fraud cases, bus lines, an exam).
+inline constexpr size_t kMinShinglesCitywide = 40;
+
 // Estimated Jaccard similarity of the two texts' shingle sets, 0..1; 0 when either is empty.
 // On the fixture, reworded reports of one problem mostly score 0.07 to 0.25 (copies near 1), and
 // 99 % of the other pairs below 0.06.
@@ -80,9 +85,16 @@ struct NearDuplicatePolicy {
   // TextSimilarity needed when both are located within the radius: place already says a lot,
   // the text only has to tell problems at one spot apart.
   double min_similarity_nearby = 0.08;
-  // TextSimilarity needed when either has no location and the areas decide: an area holds many
-  // unrelated problems, so the text has to say more.
-  double min_similarity_same_area = 0.12;
+  // TextSimilarity needed when either has no location and the areas decide, by the larger of
+  // the two (one is inside the other): the more unrelated problems an area holds, the more the
+  // text has to say. A street (or a community, a grid cell inside one) holds fewer than a
+  // district.
+  double min_similarity_same_street = 0.10;
+  double min_similarity_same_district = 0.12;
+  // TextSimilarity needed when neither has a location or an area: nothing but the city is shared
+  // (a fraud case, a bus line, a city-wide policy), so the words must say the most. Above 1:
+  // never.
+  double min_similarity_citywide = 0.20;
 
   // The radius for a pair of reports of these categories.
   double RadiusFor(absl::string_view category_a, absl::string_view category_b) const;
@@ -101,11 +113,13 @@ struct MergeDecision {
 
 // Whether `report` joins `open_case`. In order: a different (or missing) family never joins; two
 // sensor conditions never join (the sensor stage merges its own repeats); reports further apart
-// in time than the window do not; when both are located, they must be within the radius;
-// otherwise both need areas, equal or one inside the other, and a sensor condition needs a
-// location (without text an area is too coarse to be the same spot). Last the text: a sensor
-// condition and a citizen report join without comparing it; two citizen reports need
-// min_similarity_nearby when both are located, min_similarity_same_area otherwise.
+// in time than the window do not; when both are located, they must be within the radius; a
+// sensor condition needs that (without text an area is too coarse to be the same spot);
+// otherwise both need areas, equal or one inside the other, or both have neither location nor
+// area and kMinShinglesCitywide shingles. Last the text: a sensor condition and a citizen report
+// join without comparing it; two citizen reports need min_similarity_nearby when both are located,
+// min_similarity_citywide when neither has a place, else min_similarity_same_street or
+// min_similarity_same_district.
 MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_case,
                      const NearDuplicatePolicy& policy);
 
@@ -118,15 +132,18 @@ std::optional<size_t> BestMatch(const ReportSignature& report,
 // Open cases are kept in buckets, persisted by the caller as key -> EncodeBucket bytes. Keys
 // carry the family, so families never share a bucket. A located case lives in the bucket of its
 // grid cell, and every case with an area in the bucket of its district; cells are about 500 m
-// on each side at any latitude (rows of equal latitude, as many columns per row as fit). Buckets
-// hold open cases: drop a case's entries when it closes, PruneBucket ages out the rest.
+// on each side at any latitude (rows of equal latitude, as many columns per row as fit). A case
+// with neither, in words enough to match city-wide, lives in its family's city-wide bucket.
+// Buckets hold open cases: drop a case's entries when it closes, PruneBucket ages out the rest.
 
 // Where to store a case's signature: its cell (when located) and its district (when it has an
-// area). Empty without a family.
+// area), else its family's city-wide bucket (with kMinShinglesCitywide shingles). Empty without a
+// family.
 std::vector<std::string> HomeKeys(const ReportSignature& open_case);
 
 // Which buckets may hold cases `report` joins: the cells the circle of the policy's largest
-// radius around it touches (at most 3 x 3 while that radius is at most 500 m), and its district.
+// radius around it touches (at most 3 x 3 while that radius is at most 500 m), and its district;
+// for a report with neither location nor area, the city-wide bucket as HomeKeys.
 std::vector<std::string> CandidateKeys(const ReportSignature& report,
                                        const NearDuplicatePolicy& policy);
 
