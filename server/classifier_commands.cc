@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "processors/classify/evaluation.h"
@@ -22,25 +23,32 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-constexpr char kTrainUsage[] = R"(usage: minsheng train --data FILE --out MODEL [flags]
+// The defaults shown are TrainOptions' own.
+std::string TrainUsage() {
+  const TextClassifier::TrainOptions d;
+  return absl::StrFormat(R"(usage: minsheng train --data FILE --out MODEL [flags]
   --data FILE           labelled complaints, JSONL: {"title": optional, "text", "label"} per line
   --out MODEL           where to write the model
   --algorithm NAME      linear (default) or fasttext
   --validation FILE     also report accuracy and macro-F1 on these held-out complaints
-  --threads N           training threads (default 1); linear models do not depend on it,
+  --threads N           training threads (default %d); linear models do not depend on it,
                         fasttext ones do (use 1 to reproduce a model)
 linear:
-  --cost C              liblinear's C, higher fits the training data closer (default 30)
-  --min-count N         n-grams in fewer complaints are not used (default 5)
-  --min-weight W        smaller weights are dropped from the model (default 0.2)
+  --cost C              liblinear's C, higher fits the training data closer (default %g)
+  --min-count N         n-grams in fewer complaints are not used (default %d)
+  --min-weight W        weights whose product with the n-gram's idf is smaller are dropped
+                        from the model (default %g)
 fasttext:
-  --epochs N            passes over the data (default 25)
-  --learning-rate R     (default 0.5)
-  --dim N               vector size (default 32)
-  --buckets N           hash buckets for character 2/3-grams (default 200000)
+  --epochs N            passes over the data (default %d)
+  --learning-rate R     (default %g)
+  --dim N               vector size (default %d)
+  --buckets N           hash buckets for character 2/3-grams (default %d)
   --no-quantize         keep full-precision vectors (about 8x larger)
 Exit status: 0 ok, 1 failure, 2 bad usage.
-)";
+)",
+                         d.threads, d.cost, d.min_count, d.min_weight, d.epochs, d.learning_rate,
+                         d.dim, d.buckets);
+}
 
 constexpr char kEvalUsage[] = R"(usage: minsheng eval --model MODEL --data FILE [flags]
   --model MODEL         a model written by minsheng train
@@ -95,9 +103,9 @@ bool WantsHelp(const std::vector<std::string>& args) {
   return false;
 }
 
-int UsageError(const char* command, const absl::Status& status, const char* usage) {
+int UsageError(const char* command, const absl::Status& status, const std::string& usage) {
   std::fprintf(stderr, "minsheng %s: %s\n\n%s", command, std::string(status.message()).c_str(),
-               usage);
+               usage.c_str());
   return kExitUsage;
 }
 
@@ -110,7 +118,7 @@ int Failure(const char* command, const absl::Status& status) {
 
 int RunTrain(const std::vector<std::string>& args) {
   if (WantsHelp(args)) {
-    std::fputs(kTrainUsage, stdout);
+    std::fputs(TrainUsage().c_str(), stdout);
     return kExitOk;
   }
   std::string data, out, validation;
@@ -152,7 +160,7 @@ int RunTrain(const std::vector<std::string>& args) {
       });
   if (parsed.ok() && data.empty()) parsed = absl::InvalidArgumentError("--data: missing");
   if (parsed.ok() && out.empty()) parsed = absl::InvalidArgumentError("--out: missing");
-  if (!parsed.ok()) return UsageError("train", parsed, kTrainUsage);
+  if (!parsed.ok()) return UsageError("train", parsed, TrainUsage());
 
   auto examples = processors::ReadLabelledCorpus(data);
   if (!examples.ok()) return Failure("train", examples.status());

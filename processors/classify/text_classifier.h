@@ -31,8 +31,8 @@ struct Prediction {
 //   kLinear    TF-IDF character 1..3-grams (title n-grams also as features of their own),
 //              L2-normalised, one-vs-rest L2-regularised logistic regression (liblinear), each
 //              label's examples weighted as much as all others. Stored sparsely: only n-grams
-//              of at least min_count training examples, only weights of at least min_weight,
-//              as bfloat16.
+//              of at least min_count training examples, only weights that matter (see
+//              min_weight), as bfloat16.
 //   kFastText  fastText (softmax) over the characters as words with wordNgrams 3, i.e. character
 //              2- and 3-grams hashed into `buckets`; product-quantised so the file stays small.
 // Immutable once trained or loaded; Predict is const and safe to call from many threads
@@ -47,18 +47,18 @@ class TextClassifier {
     // any number. fastText: more than 1 is faster but no longer reproducible.
     int threads = 1;
     // Linear: liblinear's C (higher fits the training data more closely); the number of
-    // training examples an n-gram must occur in to become a feature; the smallest weight kept
-    // (with L2-normalised features a smaller one moves a decision value by less than itself).
-    // The last two keep the model small.
+    // training examples an n-gram must occur in to become a feature; the smallest weight x idf
+    // kept (a bound on what the feature adds to a decision value). The last two keep the model
+    // small and fast.
     double cost = 30;
     int min_count = 5;
-    double min_weight = 0.2;
+    double min_weight = 1.0;
     // fastText: passes over the data, learning rate, vector size, hash buckets for the
     // character 2/3-grams, and whether to product-quantise (about 8x smaller).
-    int epochs = 25;
+    int epochs = 50;
     double learning_rate = 0.5;
     int dim = 32;
-    int buckets = 200000;
+    int buckets = 100000;
     bool quantize = true;
   };
 

@@ -77,7 +77,7 @@ TextClassifier::TrainOptions Options(Algorithm algorithm) {
   TextClassifier::TrainOptions options;
   options.algorithm = algorithm;
   options.min_count = 1;
-  options.buckets = 20000;  // quantisation time grows with the buckets
+  options.buckets = 4000;  // quantisation time grows with the buckets
   return options;
 }
 
