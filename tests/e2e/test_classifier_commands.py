@@ -58,7 +58,7 @@ class ClassifierCommandsTest(unittest.TestCase):
                 model = os.path.join(self.dir, f"{algorithm}.model")
                 trained = minsheng("train", "--data", self.data, "--out", model,
                                    "--algorithm", algorithm, "--min-count", "1",
-                                   "--buckets", "20000")
+                                   "--buckets", "4000")
                 self.assertEqual(trained.returncode, 0, trained.stderr)
                 self.assertIn(f"{algorithm} model, 90 examples, 3 labels", trained.stdout)
                 self.assertGreater(os.path.getsize(model), 0)
