@@ -177,7 +177,8 @@ absl::StatusOr<Filed> CaseBook::JoinOpenCase(const InputRecord& record,
   AddReport(*c, report, why);
   const std::string source = absl::StrCat(ChannelName(report.channel()), " ", report.source_id());
   if (absl::Status s = Merge(record, *std::move(c), report.channel(), report.source_id(),
-                             absl::StrCat("并单：重复诉求 ", source, "（", why, "）"), context);
+                             absl::StrCat("并单：重复诉求 ", source, "（", why, "）"), context,
+                             store::RecordOutcome::Kind::kMerged);
       !s.ok()) {
     return s;
   }
@@ -238,14 +239,13 @@ absl::Status CaseBook::Join(const InputRecord& record, absl::string_view case_id
 
 absl::Status CaseBook::Merge(const InputRecord& record, v1::Case updated, v1::Channel channel,
                              absl::string_view source_id, absl::string_view note,
-                             BatchContext& context) {
+                             BatchContext& context, store::RecordOutcome::Kind outcome) {
   updated.set_version(updated.version() + 1);
   AddHistory(updated, record, note);
   const std::string case_id = updated.case_id();
   Put(std::move(updated), context);
   Alias(channel, source_id, case_id, context);
-  context.update().SetOutcome(PositionOf(record),
-                              {.kind = store::RecordOutcome::Kind::kJoined, .case_id = case_id});
+  context.update().SetOutcome(PositionOf(record), {.kind = outcome, .case_id = case_id});
   return Count(kMergedCounter, context);
 }
 

@@ -61,7 +61,8 @@ class CaseBook {
   // The record adds a report to an existing case: stores `updated` as the next version and
   // indexes (channel, source_id) to it.
   absl::Status Merge(const InputRecord& record, v1::Case updated, v1::Channel channel,
-                     absl::string_view source_id, absl::string_view note, BatchContext& context);
+                     absl::string_view source_id, absl::string_view note, BatchContext& context,
+                     store::RecordOutcome::Kind outcome = store::RecordOutcome::Kind::kJoined);
   // Lets (channel, source_id) find an existing case too, e.g. a sensor's device id its open
   // condition's case.
   void Alias(v1::Channel channel, absl::string_view source_id, absl::string_view case_id,

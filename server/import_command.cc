@@ -169,6 +169,7 @@ struct SentRow {
 struct Summary {
   int rows = 0;
   int accepted = 0;
+  int merged = 0;  // joined an open case as another report of its problem
   int duplicates = 0;
   std::map<int, std::string> rejected;  // line -> reason
 };
@@ -208,6 +209,9 @@ absl::Status CollectOutcomes(const std::string& grpc_address, const std::vector<
           case v1::IntakeOutcome::KIND_OPENED:
             ++summary.accepted;
             break;
+          case v1::IntakeOutcome::KIND_MERGED:
+            ++summary.merged;
+            break;
           case v1::IntakeOutcome::KIND_JOINED:
             ++summary.duplicates;
             break;
@@ -241,6 +245,8 @@ void PrintSummary(const ImportFlags& flags, const ingest::WorkOrderFile& file,
               *flags.format == ingest::FileFormat::kCsv ? "CSV" : "JSONL", summary.rows);
   if (outcomes_known) {
     std::printf("  accepted    %8d  new cases\n", summary.accepted);
+    std::printf("  merged      %8d  reports of the problem of an open case, joined to it\n",
+                summary.merged);
   } else {
     std::printf("  sent        %8d  to Kafka (no --grpc: cases and repeats not known)\n", sent);
   }

@@ -26,6 +26,9 @@ v1::IntakeOutcome ToProto(const store::RecordOutcome& outcome) {
     case store::RecordOutcome::Kind::kJoined:
       proto.set_kind(v1::IntakeOutcome::KIND_JOINED);
       break;
+    case store::RecordOutcome::Kind::kMerged:
+      proto.set_kind(v1::IntakeOutcome::KIND_MERGED);
+      break;
     case store::RecordOutcome::Kind::kRejected:
       proto.set_kind(v1::IntakeOutcome::KIND_REJECTED);
       break;
@@ -76,6 +79,10 @@ grpc::Status IngestServiceImpl::SubmitWorkOrder(grpc::ServerContext* context,
     case store::RecordOutcome::Kind::kJoined:
       response->set_ticket(outcome->case_id);
       response->set_duplicate(true);
+      return grpc::Status::OK;
+    case store::RecordOutcome::Kind::kMerged:
+      response->set_ticket(outcome->case_id);
+      response->set_merged(true);
       return grpc::Status::OK;
     case store::RecordOutcome::Kind::kRejected:
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, outcome->reason);

@@ -34,7 +34,7 @@ std::string OutcomeKey(const RecordPosition& position) {
 }
 
 // One letter for the kind, then the case id or the reason.
-constexpr char kOpenedTag = 'O', kJoinedTag = 'J', kRejectedTag = 'R';
+constexpr char kOpenedTag = 'O', kJoinedTag = 'J', kMergedTag = 'M', kRejectedTag = 'R';
 
 std::string EncodeOutcome(const RecordOutcome& outcome) {
   switch (outcome.kind) {
@@ -42,6 +42,8 @@ std::string EncodeOutcome(const RecordOutcome& outcome) {
       return std::string(1, kOpenedTag) + outcome.case_id;
     case RecordOutcome::Kind::kJoined:
       return std::string(1, kJoinedTag) + outcome.case_id;
+    case RecordOutcome::Kind::kMerged:
+      return std::string(1, kMergedTag) + outcome.case_id;
     case RecordOutcome::Kind::kRejected:
       return std::string(1, kRejectedTag) + outcome.reason;
   }
@@ -56,6 +58,8 @@ absl::StatusOr<RecordOutcome> DecodeOutcome(const std::string& value) {
       return RecordOutcome{.kind = RecordOutcome::Kind::kOpened, .case_id = payload};
     case kJoinedTag:
       return RecordOutcome{.kind = RecordOutcome::Kind::kJoined, .case_id = payload};
+    case kMergedTag:
+      return RecordOutcome{.kind = RecordOutcome::Kind::kMerged, .case_id = payload};
     case kRejectedTag:
       return RecordOutcome{.kind = RecordOutcome::Kind::kRejected, .reason = payload};
   }

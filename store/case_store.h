@@ -24,9 +24,11 @@ class CaseStore;
 // What became of one intake record, so whoever wrote it (a gRPC submission, a WeChat message) can
 // tell the citizen their ticket: the case it opened or joined, or why it was rejected.
 struct RecordOutcome {
-  enum class Kind { kOpened, kJoined, kRejected };
+  // kJoined: a repeat of a report the case has; kMerged: another report of the case's problem
+  // (a near-duplicate), now one of its reports.
+  enum class Kind { kOpened, kJoined, kMerged, kRejected };
   Kind kind = Kind::kOpened;
-  std::string case_id;  // for kOpened and kJoined
+  std::string case_id;  // for kOpened, kJoined and kMerged
   std::string reason;   // for kRejected
 
   friend bool operator==(const RecordOutcome&, const RecordOutcome&) = default;

@@ -456,6 +456,7 @@ MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_
     d.reason = absl::StrCat(same, ", sensor condition (text not compared)");
     return d;
   }
+  if (report.category_code != open_case.category_code) needed += policy.other_category_margin;
   d.text_similarity = TextSimilarity(report.text, open_case.text);
   d.merge = d.text_similarity >= needed;
   d.reason = d.merge ? absl::StrFormat("%s, text similarity %.2f", same, d.text_similarity)

@@ -95,6 +95,10 @@ struct NearDuplicatePolicy {
   // (a fraud case, a bus line, a city-wide policy), so the words must say the most. Above 1:
   // never.
   double min_similarity_citywide = 0.20;
+  // Added to the similarity needed when the two citizen reports were filed under different
+  // categories of the family (a toilet and a rubbish station are both B 环境卫生): the
+  // classifier's disagreement is evidence of two problems, shared words such as 臭气熏天 are not.
+  double other_category_margin = 0.08;
 
   // The radius for a pair of reports of these categories.
   double RadiusFor(absl::string_view category_a, absl::string_view category_b) const;
@@ -119,7 +123,7 @@ struct MergeDecision {
 // area and kMinShinglesCitywide shingles. Last the text: a sensor condition and a citizen report
 // join without comparing it; two citizen reports need min_similarity_nearby when both are located,
 // min_similarity_citywide when neither has a place, else min_similarity_same_street or
-// min_similarity_same_district.
+// min_similarity_same_district; plus other_category_margin when their categories differ.
 MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_case,
                      const NearDuplicatePolicy& policy);
 

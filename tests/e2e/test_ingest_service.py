@@ -25,6 +25,21 @@ class IngestServiceTest(ServerTestCase):
         # Generous: the first submission also waits for the processor to join its group.
         return self.ingest.SubmitWorkOrder(req, timeout=20)
 
+    def test_another_report_of_an_open_problem_gets_that_cases_ticket(self):
+        place = "A7县泉塘街道泉星社区菜市场"
+        first = self.submit(request(
+            "RPC-MARKET-1", content=f"{place}门口的下水道堵了，污水冒出来漫到路上，臭得很。"))
+        second = self.submit(request(
+            "RPC-MARKET-2", content=f"{place}门口下水道又堵了，污水冒到路上，臭得不行。"))
+        self.assertEqual(second.ticket, first.ticket)
+        self.assertTrue(second.merged)
+        self.assertFalse(second.duplicate)
+        self.assertFalse(first.merged)
+        again = self.submit(request(
+            "RPC-MARKET-2", content=f"{place}门口下水道又堵了，污水冒到路上，臭得不行。"))
+        self.assertEqual(again.ticket, first.ticket)
+        self.assertTrue(again.duplicate)
+
     def test_submission_answers_with_the_ticket_of_its_case(self):
         reply = self.submit(request(
             "RPC-1", title="路灯", caller_phone="13912345678",

@@ -281,6 +281,22 @@ TEST(MergeDecisionTest, TheLargerTheSharedPlaceTheMoreSimilarTheTextMustBe) {
             "same family A, area 430102001 inside 430102, but text similarity 0.11 below 0.12");
 }
 
+TEST(MergeDecisionTest, AnotherCategoryOfTheFamilyNeedsMoreSimilarWords) {
+  Pair p = SimilarReports();
+  const NearDuplicatePolicy policy;
+  p.report.has_location = false;  // the areas decide: a shared street, 0.10
+  p.open_case.text = Shingles(0, 100);
+  p.report.text = Shingles(80, 100);  // similarity 0.11
+  ASSERT_EQ(p.report.category_code, p.open_case.category_code);
+  EXPECT_TRUE(Decide(p.report, p.open_case, policy).merge);
+  p.report.category_code = p.open_case.category_code == "A1" ? "A2" : "A1";
+  const MergeDecision d = Decide(p.report, p.open_case, policy);
+  EXPECT_FALSE(d.merge);
+  EXPECT_EQ(d.reason, "same family A, same area 430102001, but text similarity 0.11 below 0.18");
+  p.report.text = Shingles(40, 100);  // 60 shared of 140: 0.43
+  EXPECT_TRUE(Decide(p.report, p.open_case, policy).merge);
+}
+
 TEST(MergeDecisionTest, ReportsWithoutAnyPlaceJoinOnlyInNearlyTheSameWords) {
   Pair p = SimilarReports();
   p.report.has_location = p.open_case.has_location = false;
