@@ -211,7 +211,7 @@ absl::Status CaseBook::Remember(const ReportSignature& signature,
     std::erase_if(entries, [&](const ReportSignature& e) { return e.case_id == signature.case_id; });
     entries.push_back(signature);
     PruneBucket(entries, signature.reported_at, policy, kMaxBucketEntries);
-    context.update().PutState(kOpenCaseSignatures, key, EncodeBucket(entries));
+    dirty_buckets_.insert(key);
   }
   return absl::OkStatus();
 }
@@ -274,9 +274,21 @@ void CaseBook::OnCommitted() {
 }
 
 void CaseBook::Put(v1::Case c, BatchContext& context) {
-  context.update().PutCase(c);
+  dirty_cases_.insert(c.case_id());
   std::string case_id = c.case_id();
   batch_cases_[std::move(case_id)] = std::move(c);
+}
+
+void CaseBook::Flush(BatchContext& context) {
+  for (const std::string& case_id : dirty_cases_) {
+    context.update().PutCase(batch_cases_.find(case_id)->second);
+  }
+  for (const std::string& key : dirty_buckets_) {
+    context.update().PutState(kOpenCaseSignatures, key,
+                              EncodeBucket(batch_buckets_.find(key)->second));
+  }
+  dirty_cases_.clear();
+  dirty_buckets_.clear();
 }
 
 absl::StatusOr<int64_t> CaseBook::NextSequence(const InputRecord& record, BatchContext& context) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 
@@ -72,6 +73,8 @@ class CaseBook {
   // The record was taken but needs no case (e.g. a sensor reading below every threshold).
   absl::Status Absorb(const InputRecord& record, BatchContext& context);
 
+  // Writes the cases and open-case buckets the batch changed, each once.
+  void Flush(BatchContext& context);
   void OnCommitted();
 
   const ingest::TextNormalizer& normalizer() const { return normalizer_; }
@@ -105,6 +108,8 @@ class CaseBook {
   std::map<std::string, v1::Case, std::less<>> batch_cases_;
   // Near-duplicate buckets read or changed in the open batch.
   std::map<std::string, std::vector<ReportSignature>, std::less<>> batch_buckets_;
+  // What Flush must write.
+  std::set<std::string, std::less<>> dirty_cases_, dirty_buckets_;
 };
 
 // The state store holding the near-duplicate buckets of open cases.

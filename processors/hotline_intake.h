@@ -12,6 +12,7 @@ class HotlineIntake : public RecordProcessor {
  public:
   explicit HotlineIntake(CaseBook& cases) : cases_(cases) {}
   absl::Status Process(const InputRecord& record, BatchContext& context) override;
+  void BeforeCommit(BatchContext& context) override { cases_.Flush(context); }
   void OnCommitted() override { cases_.OnCommitted(); }
 
  private:

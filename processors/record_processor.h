@@ -40,6 +40,10 @@ class RecordProcessor {
   // Bad input is never an error here: it becomes a dead letter. An error means the machine
   // failed (e.g. the store is unreadable); the batch is then not committed and the task stops.
   virtual absl::Status Process(const InputRecord& record, BatchContext& context) = 0;
+  // The batch is about to be committed: write into context.update() what was kept back to be
+  // written once per batch rather than once per record (a case merged into many times, a bucket
+  // of open cases).
+  virtual void BeforeCommit(BatchContext& context) {}
   // The batch's update is durable; forget anything held for it.
   virtual void OnCommitted() = 0;
 };

@@ -26,6 +26,7 @@ class SensorIntake : public RecordProcessor {
                std::vector<ingest::sensor::ConditionRule> rules)
       : cases_(cases), registry_(registry), rules_(std::move(rules)) {}
   absl::Status Process(const InputRecord& record, BatchContext& context) override;
+  void BeforeCommit(BatchContext& context) override { cases_.Flush(context); }
   void OnCommitted() override;
 
  private:

@@ -223,6 +223,7 @@ class StreamTask::Impl : public BatchContext,
       }
       dead_letters_in_batch_ = 0;
     }
+    for (const auto& [topic, stage] : stages_) stage->BeforeCommit(*this);
     for (const auto& [partition, next] : next_offsets_) {
       update_.SetNextOffset(partition.first, partition.second, next);
     }

@@ -22,6 +22,7 @@ class WeChatIntake : public RecordProcessor {
   WeChatIntake(CaseBook& cases, absl::Duration assembly_window)
       : cases_(cases), window_seconds_(absl::ToInt64Seconds(assembly_window)) {}
   absl::Status Process(const InputRecord& record, BatchContext& context) override;
+  void BeforeCommit(BatchContext& context) override { cases_.Flush(context); }
   void OnCommitted() override;
 
  private:

@@ -57,6 +57,7 @@ class StageHarness : public BatchContext {
     ASSERT_TRUE(stage.Process(record, *this).ok());
   }
   void Commit(RecordProcessor& stage) {
+    stage.BeforeCommit(*this);
     ASSERT_TRUE(store_->Commit(update_).ok());
     stage.OnCommitted();
   }
