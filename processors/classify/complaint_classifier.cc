@@ -1,5 +1,6 @@
 #include "processors/classify/complaint_classifier.h"
 
+#include <algorithm>
 #include <bitset>
 #include <cmath>
 #include <cstdint>
@@ -52,14 +53,17 @@ Classification ComplaintClassifier::Classify(const Taxonomy& taxonomy, absl::str
   std::vector<double> model_probability(categories.size(), 0.0);
   bool has_model_evidence = false;
   if (model_ != nullptr) {
-    std::vector<Prediction> predictions = model_->Predict(title, text, 0);
-    result.model_label = predictions[0].label;
-    result.model_score = predictions[0].probability;
+    const std::vector<double> probabilities = model_->Probabilities(title, text);
+    const std::vector<std::string>& labels = model_->labels();
+    const size_t top = std::max_element(probabilities.begin(), probabilities.end()) -
+                       probabilities.begin();
+    result.model_label = labels[top];
+    result.model_score = probabilities[top];
     double known = 0;
-    for (const Prediction& p : predictions) {
-      if (const Category* c = taxonomy.Find(p.label); c != nullptr) {
-        model_probability[c - categories.data()] = p.probability;
-        known += p.probability;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (const Category* c = taxonomy.Find(labels[i]); c != nullptr) {
+        model_probability[c - categories.data()] = probabilities[i];
+        known += probabilities[i];
       }
     }
     if (known > 0) {

@@ -330,7 +330,7 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view yaml) {
 }
 
 const Category* Taxonomy::Find(absl::string_view code) const {
-  auto it = index_.find(std::string(code));
+  auto it = index_.find(code);
   return it == index_.end() ? nullptr : &categories_[it->second];
 }
 

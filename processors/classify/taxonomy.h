@@ -88,7 +88,7 @@ class Taxonomy {
 
   std::map<std::string, std::string> departments_;
   std::vector<Category> categories_;
-  std::map<std::string, size_t> index_;  // code -> position in categories_
+  std::map<std::string, size_t, std::less<>> index_;  // code -> position in categories_
 };
 
 // Keeps the taxonomy of a file current without a restart: a background thread checks the file's

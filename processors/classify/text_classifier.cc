@@ -878,6 +878,11 @@ absl::StatusOr<std::unique_ptr<TextClassifier>> TextClassifier::Load(const std::
       new TextClassifier(algorithm, std::move(labels), *std::move(backend)));
 }
 
+std::vector<double> TextClassifier::Probabilities(absl::string_view title,
+                                                  absl::string_view text) const {
+  return backend_->Probabilities(title, text);
+}
+
 std::vector<Prediction> TextClassifier::Predict(absl::string_view title, absl::string_view text,
                                                 int top_k) const {
   const std::vector<double> probabilities = backend_->Probabilities(title, text);
