@@ -3,69 +3,26 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "processors/config_files.h"
 
 namespace minsheng::processors {
 namespace {
 
 constexpr const char* kDeadlineLevels[] = {"emergency", "urgent", "normal"};
 
-absl::Status Invalid(absl::string_view where, absl::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(where, ": ", reason));
-}
-
-// Whether `node` holds a value (not absent, not `key:` without a value).
-bool Present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
-
-absl::StatusOr<std::string> NonEmptyString(const YAML::Node& node, absl::string_view where) {
-  if (!Present(node)) return Invalid(where, "missing");
-  if (!node.IsScalar()) return Invalid(where, "expected a string");
-  std::string value(absl::StripAsciiWhitespace(node.Scalar()));
-  if (value.empty()) return Invalid(where, "empty");
-  return value;
-}
-
-// A list of non-empty strings without duplicates; absent means empty.
-absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
-                                                    absl::string_view where) {
-  std::vector<std::string> values;
-  if (!Present(node)) return values;
-  if (!node.IsSequence()) return Invalid(where, "expected a list");
-  std::set<std::string> seen;
-  for (size_t i = 0; i < node.size(); ++i) {
-    absl::StatusOr<std::string> value = NonEmptyString(node[i], absl::StrCat(where, "[", i, "]"));
-    if (!value.ok()) return value.status();
-    if (!seen.insert(*value).second) {
-      return Invalid(absl::StrCat(where, "[", i, "]"), absl::StrCat("duplicate ", *value));
-    }
-    values.push_back(*std::move(value));
-  }
-  return values;
-}
-
-absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
-                       absl::string_view where) {
-  for (const auto& entry : map) {
-    const std::string key = entry.first.as<std::string>();
-    if (allowed.count(key) == 0) {
-      const std::string message = absl::StrCat("unknown key ", key, " (expected one of ",
-                                               absl::StrJoin(allowed, ", "), ")");
-      return where.empty() ? absl::InvalidArgumentError(message) : Invalid(where, message);
-    }
-  }
-  return absl::OkStatus();
-}
+using config_files::CheckKeys;
+using config_files::Invalid;
+using config_files::NonEmptyString;
+using config_files::Present;
+using config_files::StringList;
 
 // Reads {emergency, urgent, normal} into `levels`; missing levels keep their value.
 absl::Status ParseDeadlines(const YAML::Node& node, absl::string_view where, bool all_required,
@@ -251,16 +208,10 @@ std::string Deadline::ToString() const {
 }
 
 absl::StatusOr<Taxonomy> Taxonomy::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open taxonomy file ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read taxonomy file ", path));
-  absl::StatusOr<Taxonomy> taxonomy = Parse(buffer.str());
-  if (!taxonomy.ok()) {
-    return absl::Status(taxonomy.status().code(),
-                        absl::StrCat(path, ": ", taxonomy.status().message()));
-  }
+  absl::StatusOr<std::string> text = config_files::ReadFile(path, "taxonomy file");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<Taxonomy> taxonomy = Parse(*text);
+  if (!taxonomy.ok()) return config_files::WithPath(taxonomy.status(), path);
   return taxonomy;
 }
 

@@ -8,13 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
-#include "processors/route/config_parsing.h"
+#include "processors/config_files.h"
 
 namespace minsheng::processors {
 namespace {
 
 using Json = nlohmann::json;
-using route_internal::Invalid;
+using config_files::Invalid;
 
 // Digits in the code of an area at each level (DOMAIN.md: 6 district + 3 street + 3 community +
 // 3 sequence).
@@ -215,7 +215,7 @@ absl::StatusOr<Area> ParseProperties(const Json& properties, absl::string_view c
   if (*level == AreaLevel::kStreet || (*level == AreaLevel::kCommunity && has_office)) {
     absl::StatusOr<std::string> office = NonEmptyString(properties, "office", where);
     if (!office.ok()) return office.status();
-    if (!route_internal::IsDepartmentId(*office)) {
+    if (!config_files::IsDepartmentId(*office)) {
       return Invalid(where, absl::StrCat("office: ", *office,
                                          " is not an id (ASCII letters, digits, - and _)"));
     }
@@ -302,7 +302,7 @@ absl::StatusOr<AreaMap> AreaMap::Load(const std::vector<std::string>& paths) {
   if (paths.empty()) return absl::InvalidArgumentError("no area files given");
   std::vector<Document> documents;
   for (const std::string& path : paths) {
-    absl::StatusOr<std::string> text = route_internal::ReadFile(path, "area file");
+    absl::StatusOr<std::string> text = config_files::ReadFile(path, "area file");
     if (!text.ok()) return text.status();
     documents.push_back({path, *std::move(text)});
   }

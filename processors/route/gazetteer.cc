@@ -9,13 +9,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "processors/route/config_parsing.h"
+#include "processors/config_files.h"
 
 namespace minsheng::processors {
 namespace {
 
-using route_internal::Invalid;
-using route_internal::Present;
+using config_files::Invalid;
+using config_files::Present;
 
 constexpr size_t kMinNameChars = 2;
 
@@ -117,10 +117,10 @@ void Gazetteer::Index() {
 }
 
 absl::StatusOr<Gazetteer> Gazetteer::Load(const std::string& path, const AreaMap& areas) {
-  absl::StatusOr<std::string> text = route_internal::ReadFile(path, "gazetteer file");
+  absl::StatusOr<std::string> text = config_files::ReadFile(path, "gazetteer file");
   if (!text.ok()) return text.status();
   absl::StatusOr<Gazetteer> gazetteer = Parse(*text, areas);
-  if (!gazetteer.ok()) return route_internal::WithPath(gazetteer.status(), path);
+  if (!gazetteer.ok()) return config_files::WithPath(gazetteer.status(), path);
   return gazetteer;
 }
 
@@ -141,7 +141,7 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(absl::string_view yaml, const AreaMap
       if (!root.IsMap()) {
         return absl::InvalidArgumentError("expected a mapping with aliases, places and ignore");
       }
-      if (absl::Status s = route_internal::CheckKeys(root, {"aliases", "places", "ignore"}, "");
+      if (absl::Status s = config_files::CheckKeys(root, {"aliases", "places", "ignore"}, "");
           !s.ok()) {
         return s;
       }
@@ -152,12 +152,12 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(absl::string_view yaml, const AreaMap
       if (!Present(section)) continue;
       if (!section.IsMap()) return Invalid(key, "expected a mapping of area code to names");
       for (const auto& entry : section) {
-        absl::StatusOr<std::string> code = route_internal::NonEmptyString(entry.first, key);
+        absl::StatusOr<std::string> code = config_files::NonEmptyString(entry.first, key);
         if (!code.ok()) return code.status();
         const std::string where = absl::StrCat(key, ": ", *code);
         if (areas.Find(*code) == nullptr) return Invalid(where, "not a known area");
         absl::StatusOr<std::vector<std::string>> names =
-            route_internal::StringList(entry.second, where);
+            config_files::StringList(entry.second, where);
         if (!names.ok()) return names.status();
         const AreaPath path = areas.PathOf(*code);
         for (size_t i = 0; i < names->size(); ++i) {
@@ -170,7 +170,7 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(absl::string_view yaml, const AreaMap
       }
     }
     absl::StatusOr<std::vector<std::string>> ignore =
-        route_internal::StringList(root["ignore"], "ignore");
+        config_files::StringList(root["ignore"], "ignore");
     if (!ignore.ok()) return ignore.status();
     for (size_t i = 0; i < ignore->size(); ++i) {
       const std::string& word = (*ignore)[i];

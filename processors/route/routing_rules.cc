@@ -9,15 +9,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "processors/route/config_parsing.h"
+#include "processors/config_files.h"
 
 namespace minsheng::processors {
 namespace {
 
-using route_internal::Invalid;
-using route_internal::NonEmptyString;
-using route_internal::Present;
-using route_internal::StringList;
+using config_files::Invalid;
+using config_files::NonEmptyString;
+using config_files::Present;
+using config_files::StringList;
 
 constexpr const char* kUrgencyNames[] = {"emergency", "urgent", "normal"};
 constexpr absl::string_view kTagPrefix = "tag:";
@@ -55,7 +55,7 @@ absl::Status ParseDeadlines(const YAML::Node& node, absl::string_view where, boo
                             std::array<std::optional<Deadline>, 3>& deadlines) {
   if (!Present(node)) return all_required ? Invalid(where, "missing") : absl::OkStatus();
   if (!node.IsMap()) return Invalid(where, "expected a mapping of emergency, urgent, normal");
-  if (absl::Status s = route_internal::CheckKeys(node, {"emergency", "urgent", "normal"}, where);
+  if (absl::Status s = config_files::CheckKeys(node, {"emergency", "urgent", "normal"}, where);
       !s.ok()) {
     return s;
   }
@@ -105,7 +105,7 @@ absl::StatusOr<RoutingRule> ParseRule(const YAML::Node& node, size_t index,
   if (!id.ok()) return id.status();
   rule.id = *std::move(id);
   absl::StrAppend(&where, " (", rule.id, ")");
-  if (absl::Status s = route_internal::CheckKeys(
+  if (absl::Status s = config_files::CheckKeys(
           node, {"id", "categories", "areas", "lead", "assisting", "deadlines"}, where);
       !s.ok()) {
     return s;
@@ -184,10 +184,10 @@ const Deadline& CategoryDeadline(const Category& category, Urgency urgency) {
 
 absl::StatusOr<RoutingRules> RoutingRules::Load(const std::string& path, const Taxonomy& taxonomy,
                                                 const AreaMap& areas) {
-  absl::StatusOr<std::string> text = route_internal::ReadFile(path, "routing rules file");
+  absl::StatusOr<std::string> text = config_files::ReadFile(path, "routing rules file");
   if (!text.ok()) return text.status();
   absl::StatusOr<RoutingRules> rules = Parse(*text, taxonomy, areas);
-  if (!rules.ok()) return route_internal::WithPath(rules.status(), path);
+  if (!rules.ok()) return config_files::WithPath(rules.status(), path);
   return rules;
 }
 
@@ -208,7 +208,7 @@ absl::StatusOr<RoutingRules> RoutingRules::Parse(absl::string_view yaml, const T
           "expected a mapping with departments, unclassified_deadlines and rules");
     }
     if (absl::Status s =
-            route_internal::CheckKeys(root, {"departments", "unclassified_deadlines", "rules"}, "");
+            config_files::CheckKeys(root, {"departments", "unclassified_deadlines", "rules"}, "");
         !s.ok()) {
       return s;
     }
@@ -221,7 +221,7 @@ absl::StatusOr<RoutingRules> RoutingRules::Parse(absl::string_view yaml, const T
         absl::StatusOr<std::string> id = NonEmptyString(entry.first, "departments: id");
         if (!id.ok()) return id.status();
         const std::string where = absl::StrCat("departments: ", *id);
-        if (!route_internal::IsDepartmentId(*id)) {
+        if (!config_files::IsDepartmentId(*id)) {
           return Invalid(where, "not an id (ASCII letters, digits, - and _)");
         }
         if (taxonomy.departments().count(*id) != 0) {

@@ -1,8 +1,9 @@
-#ifndef MINSHENG_PROCESSORS_ROUTE_CONFIG_PARSING_H_
-#define MINSHENG_PROCESSORS_ROUTE_CONFIG_PARSING_H_
+#ifndef MINSHENG_PROCESSORS_CONFIG_FILES_H_
+#define MINSHENG_PROCESSORS_CONFIG_FILES_H_
 
-// Reading the route library's configuration files (internal to processors/route). Errors are
-// InvalidArgument "<where>: <reason>", where `where` names the entry, e.g. "rules[2] (a7-roads)".
+// Reading the YAML files a city edits (taxonomy, gazetteer, routing rules). Errors are
+// InvalidArgument "<where>: <reason>", where `where` names the entry, e.g. "rules[2] (a7-roads)";
+// an empty `where` gives the reason alone.
 
 #include <yaml-cpp/yaml.h>
 
@@ -14,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace minsheng::processors::route_internal {
+namespace minsheng::processors::config_files {
 
 // The whole file at `path`: NotFound naming `what` ("gazetteer file") when it cannot be opened.
 absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what);
@@ -41,6 +42,6 @@ absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
 absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
                        absl::string_view where);
 
-}  // namespace minsheng::processors::route_internal
+}  // namespace minsheng::processors::config_files
 
-#endif  // MINSHENG_PROCESSORS_ROUTE_CONFIG_PARSING_H_
+#endif  // MINSHENG_PROCESSORS_CONFIG_FILES_H_

@@ -1,4 +1,4 @@
-#include "processors/route/config_parsing.h"
+#include "processors/config_files.h"
 
 #include <algorithm>
 #include <fstream>
@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace minsheng::processors::route_internal {
+namespace minsheng::processors::config_files {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
   std::ifstream in(path, std::ios::binary);
@@ -74,4 +74,4 @@ absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allow
   return absl::OkStatus();
 }
 
-}  // namespace minsheng::processors::route_internal
+}  // namespace minsheng::processors::config_files
