@@ -81,6 +81,24 @@ TEST_F(WeChatStageTest, RetriesChangeNothingAndALongPauseStartsAnotherCase) {
   EXPECT_EQ(harness.store().GetCase(CaseOf("1"))->version(), 1u);
 }
 
+TEST_F(WeChatStageTest, AReportJoiningSomeoneElsesCaseDoesNotLetLaterMessagesRewriteIt) {
+  const std::string words = "A5区井湾子街道新天地小区东门的垃圾桶没盖，垃圾满溢好几天没人清运，臭气熏天";
+  harness.Feed(stage, kWeChatTopic, Report("oA", "A1", kT0, "text", words));
+  harness.Commit(stage);
+  harness.Feed(stage, kWeChatTopic, Report("oB", "B1", kT0 + 3600, "text", words + "！"));
+  harness.Feed(stage, kWeChatTopic, Report("oB", "B2", kT0 + 3630, "image"));
+  harness.Commit(stage);
+  ASSERT_FALSE(CaseOf("A1").empty());
+  EXPECT_EQ(CaseOf("B1"), CaseOf("A1"));  // 并单
+  EXPECT_NE(CaseOf("B2"), CaseOf("A1"));  // B's picture is filed on its own
+  auto joined = harness.store().GetCase(CaseOf("A1"));
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ(joined->report_count(), 2);
+  EXPECT_EQ(joined->reporters_size(), 2);
+  EXPECT_EQ(joined->complaint().media_urls_size(), 0);  // A's complaint is A's alone
+  EXPECT_EQ(harness.Counter(kMergedCounter), 1);
+}
+
 TEST_F(WeChatStageTest, BrokenRecordsAreDeadLetters) {
   harness.Feed(stage, kWeChatTopic, "{}");
   harness.Feed(stage, kWeChatTopic, "not json");
