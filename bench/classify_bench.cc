@@ -1,10 +1,12 @@
-// Classification throughput over real citizen messages: both TextClassifier algorithms, and the
-// ComplaintClassifier (model + keywords of deploy/taxonomy.yaml). The models are trained here on
-// the repository's labelled corpus (corpus/*.jsonl and corpus/message-board-labels.tsv joined
-// with ../shared/data/messages.jsonl). Held-out accuracy and macro-F1 of both algorithms come
-// from `scripts/train-default-model --compare`; see README.md.
+// Classification throughput over real citizen messages: the shipped model
+// (deploy/model/complaints.model), and the ComplaintClassifier (model + keywords of
+// deploy/taxonomy.yaml) with it and without a model. With --train, also both TextClassifier
+// algorithms trained here on the repository's labelled corpus (corpus/*.jsonl and
+// corpus/message-board-labels.tsv joined with ../shared/data/messages.jsonl). Held-out accuracy
+// and macro-F1 of both algorithms come from `scripts/train-default-model --compare`; see
+// README.md.
 //
-//   build/bin/classify_bench [--benchmark_filter=...]
+//   build/bin/classify_bench [--train] [--benchmark_filter=...]
 
 #include <benchmark/benchmark.h>
 
@@ -102,6 +104,7 @@ void BM_Classify(benchmark::State& state, const ComplaintClassifier* classifier,
 int main(int argc, char** argv) {
   using namespace minsheng::processors;
   benchmark::Initialize(&argc, argv);
+  const bool train = argc > 1 && std::string(argv[1]) == "--train";
   const std::string source_dir = MINSHENG_SOURCE_DIR;
   static const std::vector<Message> messages =
       ReadMessages(source_dir + "/../shared/data/messages.jsonl");
@@ -120,10 +123,23 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("Classify/keywords_only", BM_Classify, &keywords_only, &shipped,
                                &messages);
 
-  const std::vector<LabelledText> corpus = ReadCorpus(source_dir, messages);
   static std::vector<std::shared_ptr<const TextClassifier>> models;
   static std::vector<std::unique_ptr<ComplaintClassifier>> classifiers;
-  if (corpus.empty()) {
+  auto shipped_model = TextClassifier::Load(source_dir + "/deploy/model/complaints.model");
+  if (!shipped_model.ok()) {
+    std::fprintf(stderr, "classify_bench: %s\n",
+                 std::string(shipped_model.status().message()).c_str());
+    return 1;
+  }
+  models.push_back(*std::move(shipped_model));
+  classifiers.push_back(std::make_unique<ComplaintClassifier>(models.back()));
+  benchmark::RegisterBenchmark("Predict/shipped", BM_Predict, models.back().get(), &messages);
+  benchmark::RegisterBenchmark("Classify/shipped", BM_Classify, classifiers.back().get(),
+                               &shipped, &messages);
+
+  const std::vector<LabelledText> corpus =
+      train ? ReadCorpus(source_dir, messages) : std::vector<LabelledText>();
+  if (train && corpus.empty()) {
     std::fprintf(stderr, "classify_bench: no labelled corpus under %s/corpus, skipping the model "
                  "benchmarks\n", source_dir.c_str());
   }

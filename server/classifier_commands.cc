@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <set>
 
 #include "absl/status/status.h"
@@ -10,8 +11,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "processors/classify/complaint_classifier.h"
 #include "processors/classify/evaluation.h"
 #include "processors/classify/labelled_corpus.h"
+#include "processors/classify/taxonomy.h"
 #include "processors/classify/text_classifier.h"
 
 namespace minsheng::server {
@@ -56,8 +59,27 @@ constexpr char kEvalUsage[] = R"(usage: minsheng eval --model MODEL --data FILE 
   --json                print the metrics as JSON (accuracy, macro_f1, per_label, confusion)
   --labels REGEX        only complaints whose label matches REGEX (the whole label), e.g.
                         '[A-J][0-9]' for the city-management categories
+  --taxonomy FILE       file each complaint as minsheng serve does: the model together with
+                        the keywords of this taxonomy (a complaint nothing applies to counts as
+                        the label (none)); --model none: keywords alone
 Exit status: 0 ok, 1 failure, 2 bad usage.
 )";
+
+// Files each example as the dispatcher does (model and keywords) and scores the categories.
+absl::StatusOr<processors::Evaluation> EvaluateAsDeployed(
+    const std::shared_ptr<const TextClassifier>& model, const std::string& taxonomy_path,
+    const std::vector<processors::LabelledText>& examples, const std::string& labels) {
+  auto taxonomy = processors::Taxonomy::Load(taxonomy_path);
+  if (!taxonomy.ok()) return taxonomy.status();
+  const processors::ComplaintClassifier classifier(model);
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(examples.size());
+  for (const processors::LabelledText& example : examples) {
+    std::string code = classifier.Classify(*taxonomy, example.title, example.text).category_code;
+    pairs.emplace_back(example.label, code.empty() ? "(none)" : std::move(code));
+  }
+  return processors::Score(pairs, labels);
+}
 
 using FlagSetter = std::function<absl::Status(const std::string& flag, const std::string& value)>;
 
@@ -194,7 +216,7 @@ int RunEval(const std::vector<std::string>& args) {
     std::fputs(kEvalUsage, stdout);
     return kExitOk;
   }
-  std::string model_path, data, labels;
+  std::string model_path, data, labels, taxonomy;
   bool json = false;
   absl::Status parsed =
       ParseFlags(args, {"--json"}, [&](const std::string& flag, const std::string& value) {
@@ -204,6 +226,8 @@ int RunEval(const std::vector<std::string>& args) {
           data = value;
         } else if (flag == "--labels") {
           labels = value;
+        } else if (flag == "--taxonomy") {
+          taxonomy = value;
         } else if (flag == "--json") {
           json = true;
         } else {
@@ -215,11 +239,22 @@ int RunEval(const std::vector<std::string>& args) {
   if (parsed.ok() && data.empty()) parsed = absl::InvalidArgumentError("--data: missing");
   if (!parsed.ok()) return UsageError("eval", parsed, kEvalUsage);
 
-  auto model = TextClassifier::Load(model_path);
-  if (!model.ok()) return Failure("eval", model.status());
+  if (parsed.ok() && model_path == "none" && taxonomy.empty()) {
+    parsed = absl::InvalidArgumentError("--model none needs --taxonomy (keywords alone)");
+  }
+  if (!parsed.ok()) return UsageError("eval", parsed, kEvalUsage);
+
+  std::shared_ptr<const TextClassifier> model;
+  if (model_path != "none") {
+    auto loaded = TextClassifier::Load(model_path);
+    if (!loaded.ok()) return Failure("eval", loaded.status());
+    model = *std::move(loaded);
+  }
   auto examples = processors::ReadLabelledCorpus(data);
   if (!examples.ok()) return Failure("eval", examples.status());
-  auto evaluation = processors::Evaluate(**model, *examples, labels);
+  auto evaluation = taxonomy.empty()
+                        ? processors::Evaluate(*model, *examples, labels)
+                        : EvaluateAsDeployed(model, taxonomy, *examples, labels);
   if (!evaluation.ok()) return Failure("eval", evaluation.status());
   const std::string report = json ? evaluation->ToJson() : evaluation->ToText();
   std::fputs(report.c_str(), stdout);

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string.h>
 #include <utility>
 
-#include "absl/strings/match.h"
 
 namespace minsheng::processors {
 namespace {
@@ -38,6 +38,16 @@ class ByteWindows {
   }
   std::bitset<size_t{1} << kBits> seen_;
 };
+
+// Whether title or text contains `keyword`. glibc's memmem skips ahead by a table of the
+// needle; a first-byte scan (std::string_view::find) would stop at nearly every Chinese
+// character, since most of them start with one of a few UTF-8 lead bytes.
+bool Mentions(absl::string_view title, absl::string_view text, absl::string_view keyword) {
+  for (absl::string_view part : {text, title}) {
+    if (memmem(part.data(), part.size(), keyword.data(), keyword.size()) != nullptr) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -77,13 +87,14 @@ Classification ComplaintClassifier::Classify(const Taxonomy& taxonomy, absl::str
   windows.Add(title);
   windows.Add(text);
   std::vector<double> keyword_evidence(categories.size(), 0.0);
+  std::vector<std::pair<size_t, const std::string*>> found;  // (category position, keyword)
   double total = 1;
   for (size_t i = 0; i < categories.size(); ++i) {
     int hits = 0;
     for (const std::string& keyword : categories[i].keywords) {
-      if (windows.MayContain(keyword) &&
-          (absl::StrContains(text, keyword) || absl::StrContains(title, keyword))) {
+      if (windows.MayContain(keyword) && Mentions(title, text, keyword)) {
         ++hits;
+        found.emplace_back(i, &keyword);
       }
     }
     if (hits > 0) {
@@ -102,10 +113,8 @@ Classification ComplaintClassifier::Classify(const Taxonomy& taxonomy, absl::str
   const Category& chosen = categories[best];
   result.category_code = chosen.code;
   result.confidence = best_score / total;
-  for (const std::string& keyword : chosen.keywords) {
-    if (absl::StrContains(text, keyword) || absl::StrContains(title, keyword)) {
-      result.keywords.push_back(keyword);
-    }
+  for (const auto& [position, keyword] : found) {
+    if (position == static_cast<size_t>(best)) result.keywords.push_back(*keyword);
   }
   if (!has_model_evidence) {
     result.method = "keywords";

@@ -52,7 +52,7 @@ class TextClassifier {
     // small and fast.
     double cost = 30;
     int min_count = 5;
-    double min_weight = 1.0;
+    double min_weight = 2.0;
     // fastText: passes over the data, learning rate, vector size, hash buckets for the
     // character 2/3-grams, and whether to product-quantise (about 8x smaller).
     int epochs = 50;

@@ -82,6 +82,33 @@ class ClassifierCommandsTest(unittest.TestCase):
                 self.assertEqual(text.returncode, 0, text.stderr)
                 self.assertIn("macro-F1", text.stdout)
 
+    def test_eval_with_a_taxonomy_files_complaints_as_serve_does(self):
+        model = os.path.join(self.dir, "model")
+        self.assertEqual(minsheng("train", "--data", self.data, "--out", model,
+                                  "--min-count", "1").returncode, 0)
+        taxonomy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "deploy", "taxonomy.yaml")
+        combined = json.loads(minsheng("eval", "--model", model, "--data", self.data, "--json",
+                                       "--taxonomy", taxonomy).stdout)
+        self.assertEqual(combined["examples"], 90)
+        self.assertGreaterEqual(combined["accuracy"], 0.9)
+        # Keywords alone: the shipped taxonomy's J1 is fever clinics, not the toy corpus's noise,
+        # and "垃圾站苍蝇乱飞" has no B1 keyword; what no keyword matches is "(none)".
+        keywords = json.loads(minsheng("eval", "--model", "none", "--data", self.data, "--json",
+                                       "--taxonomy", taxonomy).stdout)
+        self.assertGreaterEqual(keywords["confusion"]["A1"].get("A1", 0), 20)
+        self.assertNotIn("J1", keywords["confusion"]["J1"])
+        self.assertIn("(none)", keywords["confusion"]["J1"])
+        self.assertLess(keywords["accuracy"], combined["accuracy"])
+
+        without = minsheng("eval", "--model", "none", "--data", self.data)
+        self.assertEqual(without.returncode, 2)
+        self.assertIn("--model none needs --taxonomy", without.stderr)
+        missing = minsheng("eval", "--model", model, "--data", self.data, "--taxonomy",
+                           os.path.join(self.dir, "no-such.yaml"))
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("no-such.yaml", missing.stderr)
+
     def test_validation_file_is_scored_after_training(self):
         model = os.path.join(self.dir, "model")
         trained = minsheng("train", "--data", self.data, "--out", model, "--validation",
