@@ -115,9 +115,12 @@ absl::StatusOr<std::optional<std::string>> CaseBook::FindCaseId(BatchContext& co
   return context.store().FindCaseIdBySource(channel, source_id);
 }
 
-absl::StatusOr<v1::Case> CaseBook::GetCase(BatchContext& context, absl::string_view case_id) {
-  if (auto it = batch_cases_.find(case_id); it != batch_cases_.end()) return it->second;
-  return context.store().GetCase(case_id);
+absl::StatusOr<v1::Case*> CaseBook::MutableCase(BatchContext& context,
+                                                absl::string_view case_id) {
+  if (auto it = batch_cases_.find(case_id); it != batch_cases_.end()) return &it->second;
+  auto stored = context.store().GetCase(case_id);
+  if (!stored.ok()) return stored.status();
+  return &batch_cases_.emplace(std::string(case_id), *std::move(stored)).first->second;
 }
 
 absl::StatusOr<Filed> CaseBook::File(const InputRecord& record, v1::Complaint complaint,
@@ -172,11 +175,11 @@ absl::StatusOr<Filed> CaseBook::File(const InputRecord& record, v1::Complaint co
 absl::StatusOr<Filed> CaseBook::JoinOpenCase(const InputRecord& record,
                                              const v1::Complaint& report, ReportSignature match,
                                              absl::string_view why, BatchContext& context) {
-  auto c = GetCase(context, match.case_id);
+  auto c = MutableCase(context, match.case_id);
   if (!c.ok()) return c.status();
-  AddReport(*c, report, why);
+  AddReport(**c, report, why);
   const std::string source = absl::StrCat(ChannelName(report.channel()), " ", report.source_id());
-  if (absl::Status s = Merge(record, *std::move(c), report.channel(), report.source_id(),
+  if (absl::Status s = Merge(record, **c, report.channel(), report.source_id(),
                              absl::StrCat("并单：重复诉求 ", source, "（", why, "）"), context,
                              store::RecordOutcome::Kind::kMerged);
       !s.ok()) {
@@ -237,13 +240,13 @@ absl::Status CaseBook::Join(const InputRecord& record, absl::string_view case_id
   return Count(kDuplicatesCounter, context);
 }
 
-absl::Status CaseBook::Merge(const InputRecord& record, v1::Case updated, v1::Channel channel,
+absl::Status CaseBook::Merge(const InputRecord& record, v1::Case& updated, v1::Channel channel,
                              absl::string_view source_id, absl::string_view note,
                              BatchContext& context, store::RecordOutcome::Kind outcome) {
   updated.set_version(updated.version() + 1);
   AddHistory(updated, record, note);
-  const std::string case_id = updated.case_id();
-  Put(std::move(updated), context);
+  const std::string& case_id = updated.case_id();
+  dirty_cases_.insert(case_id);
   Alias(channel, source_id, case_id, context);
   context.update().SetOutcome(PositionOf(record), {.kind = outcome, .case_id = case_id});
   return Count(kMergedCounter, context);

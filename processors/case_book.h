@@ -48,7 +48,10 @@ class CaseBook {
   // The case a channel's report belongs to, if any.
   absl::StatusOr<std::optional<std::string>> FindCaseId(BatchContext& context, v1::Channel channel,
                                                         absl::string_view source_id);
-  absl::StatusOr<v1::Case> GetCase(BatchContext& context, absl::string_view case_id);
+  // The case as this batch sees it, to be changed in place and handed to Merge: read from the
+  // store the first time the batch asks for it. A case with hundreds of reports is large, so
+  // it is never copied.
+  absl::StatusOr<v1::Case*> MutableCase(BatchContext& context, absl::string_view case_id);
 
   // Files a new report: it joins an open case about the same problem when there is one (same
   // category family, close by, recent, similar words), else it opens a case, classified and
@@ -59,9 +62,9 @@ class CaseBook {
                              absl::string_view category_code = "");
   // The record repeats a report the case already has.
   absl::Status Join(const InputRecord& record, absl::string_view case_id, BatchContext& context);
-  // The record adds a report to an existing case: stores `updated` as the next version and
-  // indexes (channel, source_id) to it.
-  absl::Status Merge(const InputRecord& record, v1::Case updated, v1::Channel channel,
+  // The record adds a report to `updated`, a case from MutableCase: it becomes the next version
+  // (written with the batch) and (channel, source_id) finds it.
+  absl::Status Merge(const InputRecord& record, v1::Case& updated, v1::Channel channel,
                      absl::string_view source_id, absl::string_view note, BatchContext& context,
                      store::RecordOutcome::Kind outcome = store::RecordOutcome::Kind::kJoined);
   // Lets (channel, source_id) find an existing case too, e.g. a sensor's device id its open

@@ -93,10 +93,10 @@ absl::Status SensorIntake::Process(const InputRecord& record, BatchContext& cont
     }
     case sensor::Transition::kCleared: {
       if (!open_case->has_value()) return cases_.Absorb(record, context);
-      auto c = cases_.GetCase(context, **open_case);
+      auto c = cases_.MutableCase(context, **open_case);
       if (!c.ok()) return c.status();
       return cases_.Merge(
-          record, *std::move(c), v1::CHANNEL_SENSOR, reading->device_id,
+          record, **c, v1::CHANNEL_SENSOR, reading->device_id,
           absl::StrFormat("传感器读数恢复正常：%g %s", reading->value, reading->unit), context);
     }
     case sensor::Transition::kNone:

@@ -43,9 +43,9 @@ absl::Status WeChatIntake::Process(const InputRecord& record, BatchContext& cont
   Assembly next;
   if (assembly->has_value() &&
       std::abs(report->create_time - (*assembly)->last_message_time) <= window_seconds_) {
-    auto c = cases_.GetCase(context, (*assembly)->case_id);
+    auto c = cases_.MutableCase(context, (*assembly)->case_id);
     if (!c.ok()) return c.status();
-    v1::Complaint& complaint = *c->mutable_complaint();
+    v1::Complaint& complaint = *(*c)->mutable_complaint();
     // Assemble the citizen's own words, then normalize the whole text again.
     std::string words =
         complaint.content_original().empty() ? complaint.content() : complaint.content_original();
@@ -57,7 +57,7 @@ absl::Status WeChatIntake::Process(const InputRecord& record, BatchContext& cont
     ingest::AddReportToComplaint(rest, complaint);
     complaint.set_content(cases_.normalizer().Normalize(words));
     complaint.set_content_original(complaint.content() == words ? "" : words);
-    if (absl::Status s = cases_.Merge(record, *std::move(c), v1::CHANNEL_WECHAT, report->msg_id,
+    if (absl::Status s = cases_.Merge(record, **c, v1::CHANNEL_WECHAT, report->msg_id,
                                       absl::StrCat("合并微信消息 ", report->msg_id), context);
         !s.ok()) {
       return s;
