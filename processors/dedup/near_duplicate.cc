@@ -360,17 +360,17 @@ double TextSimilarity(const TextSignature& a, const TextSignature& b) {
   // sets hold estimates the Jaccard similarity.
   const std::vector<uint32_t>& x = a.shingles;
   const std::vector<uint32_t>& y = b.shingles;
+  // Branch-free merge: which side advances depends on the data and would be mispredicted.
   size_t i = 0, j = 0, sampled = 0, shared = 0;
-  while (sampled < kTextSignatureSize && (i < x.size() || j < y.size())) {
-    if (j == y.size() || (i < x.size() && x[i] < y[j])) {
-      ++i;
-    } else if (i == x.size() || y[j] < x[i]) {
-      ++j;
-    } else {
-      ++i, ++j, ++shared;
-    }
+  while (sampled < kTextSignatureSize && i < x.size() && j < y.size()) {
+    const uint32_t u = x[i], v = y[j];
+    shared += u == v;
+    i += u <= v;
+    j += v <= u;
     ++sampled;
   }
+  // One side is used up: the rest of the sample comes from the other.
+  sampled += std::min(kTextSignatureSize - sampled, (x.size() - i) + (y.size() - j));
   return static_cast<double>(shared) / sampled;
 }
 
@@ -397,25 +397,29 @@ double NearDuplicatePolicy::MaxRadius() const {
   return radius;
 }
 
-MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_case,
-                     const NearDuplicatePolicy& policy) {
+namespace {
+
+// Decide, with `reason` written only when `explain`: BestMatch weighs every open case of a
+// bucket, and formatting a reason for each would cost more than the decision itself.
+MergeDecision Weigh(const ReportSignature& report, const ReportSignature& open_case,
+                    const NearDuplicatePolicy& policy, bool explain) {
   MergeDecision d;
   if (report.family.empty() || open_case.family.empty()) {
-    d.reason = "no category family";
+    if (explain) d.reason = "no category family";
     return d;
   }
   if (report.family != open_case.family) {
-    d.reason = absl::StrCat("different family: ", report.family, " vs ", open_case.family);
+    if (explain) d.reason = absl::StrCat("different family: ", report.family, " vs ", open_case.family);
     return d;
   }
   const bool sensor = report.from_sensor || open_case.from_sensor;
   if (report.from_sensor && open_case.from_sensor) {
-    d.reason = "two sensor conditions (the sensor stage merges its own repeats)";
+    if (explain) d.reason = "two sensor conditions (the sensor stage merges its own repeats)";
     return d;
   }
   const absl::Duration apart = absl::AbsDuration(report.reported_at - open_case.reported_at);
   if (apart > policy.window) {
-    d.reason = absl::StrCat(FormatDays(apart), " apart (window ", FormatDays(policy.window), ")");
+    if (explain) d.reason = absl::StrCat(FormatDays(apart), " apart (window ", FormatDays(policy.window), ")");
     return d;
   }
   std::string where;
@@ -425,44 +429,58 @@ MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_
     d.distance_m = DistanceMeters(report.lat, report.lon, open_case.lat, open_case.lon);
     const double radius = policy.RadiusFor(report.category_code, open_case.category_code);
     if (d.distance_m > radius) {
-      d.reason = absl::StrFormat("%.0f m apart (radius %.0f m)", d.distance_m, radius);
+      if (explain) d.reason = absl::StrFormat("%.0f m apart (radius %.0f m)", d.distance_m, radius);
       return d;
     }
-    where = absl::StrFormat("%.0f m apart", d.distance_m);
+    if (explain) where = absl::StrFormat("%.0f m apart", d.distance_m);
   } else if (sensor) {
-    d.reason = "a sensor condition joins only a located report within the radius";
+    if (explain) d.reason = "a sensor condition joins only a located report within the radius";
     return d;
   } else if (Citywide(report) && Citywide(open_case)) {
-    where = "neither located nor in an area";
+    if (explain) where = "neither located nor in an area";
     needed = policy.min_similarity_citywide;
   } else if (!AreasOverlap(report.area_code, open_case.area_code)) {
-    d.reason =
-        report.area_code.empty() || open_case.area_code.empty()
-            ? "no location and no area to compare"
-            : absl::StrCat("different areas: ", report.area_code, " vs ", open_case.area_code);
+    if (explain) {
+      d.reason =
+          report.area_code.empty() || open_case.area_code.empty()
+              ? "no location and no area to compare"
+              : absl::StrCat("different areas: ", report.area_code, " vs ", open_case.area_code);
+    }
     return d;
   } else {
     const auto& [outer, inner] =
         std::minmax(report.area_code, open_case.area_code,
                     [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
-    where = outer == inner ? absl::StrCat("same area ", outer)
-                           : absl::StrCat("area ", inner, " inside ", outer);
+    if (explain) {
+      where = outer == inner ? absl::StrCat("same area ", outer)
+                             : absl::StrCat("area ", inner, " inside ", outer);
+    }
     needed = outer.size() > kDistrictDigits ? policy.min_similarity_same_street
                                             : policy.min_similarity_same_district;
   }
-  const std::string same = absl::StrCat("same family ", report.family, ", ", where);
+  const std::string same =
+      explain ? absl::StrCat("same family ", report.family, ", ", where) : std::string();
   if (sensor) {
     d.merge = true;
-    d.reason = absl::StrCat(same, ", sensor condition (text not compared)");
+    if (explain) d.reason = absl::StrCat(same, ", sensor condition (text not compared)");
     return d;
   }
   if (report.category_code != open_case.category_code) needed += policy.other_category_margin;
   d.text_similarity = TextSimilarity(report.text, open_case.text);
   d.merge = d.text_similarity >= needed;
-  d.reason = d.merge ? absl::StrFormat("%s, text similarity %.2f", same, d.text_similarity)
-                     : absl::StrFormat("%s, but text similarity %.2f below %.2f", same,
-                                       d.text_similarity, needed);
+  if (explain) {
+    d.reason = d.merge ? absl::StrFormat("%s, text similarity %.2f", same, d.text_similarity)
+                       : absl::StrFormat("%s, but text similarity %.2f below %.2f", same,
+                                         d.text_similarity, needed);
+  }
   return d;
+}
+
+}  // namespace
+
+MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_case,
+                     const NearDuplicatePolicy& policy) {
+  return Weigh(report, open_case, policy, /*explain=*/true);
 }
 
 std::optional<size_t> BestMatch(const ReportSignature& report,
@@ -482,7 +500,7 @@ std::optional<size_t> BestMatch(const ReportSignature& report,
   std::optional<size_t> best;
   MergeDecision best_decision;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    MergeDecision d = Decide(report, candidates[i], policy);
+    MergeDecision d = Weigh(report, candidates[i], policy, /*explain=*/false);
     if (!d.merge) continue;
     if (best.has_value() && !before(d, candidates[i], best_decision, candidates[*best])) continue;
     best = i;
