@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
   models.push_back(*std::move(shipped_model));
   classifiers.push_back(std::make_unique<ComplaintClassifier>(models.back()));
   benchmark::RegisterBenchmark("Predict/shipped", BM_Predict, models.back().get(), &messages);
-  benchmark::RegisterBenchmark("Classify/shipped", BM_Classify, classifiers.back().get(),
-                               &shipped, &messages);
+  benchmark::RegisterBenchmark("Classify/shipped", BM_Classify, classifiers.back().get(), &shipped,
+                               &messages);
 
   const std::vector<LabelledText> corpus =
       train ? ReadCorpus(source_dir, messages) : std::vector<LabelledText>();

@@ -115,8 +115,7 @@ absl::StatusOr<std::optional<std::string>> CaseBook::FindCaseId(BatchContext& co
   return context.store().FindCaseIdBySource(channel, source_id);
 }
 
-absl::StatusOr<v1::Case*> CaseBook::MutableCase(BatchContext& context,
-                                                absl::string_view case_id) {
+absl::StatusOr<v1::Case*> CaseBook::MutableCase(BatchContext& context, absl::string_view case_id) {
   if (auto it = batch_cases_.find(case_id); it != batch_cases_.end()) return &it->second;
   auto stored = context.store().GetCase(case_id);
   if (!stored.ok()) return stored.status();

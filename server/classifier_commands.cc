@@ -252,9 +252,8 @@ int RunEval(const std::vector<std::string>& args) {
   }
   auto examples = processors::ReadLabelledCorpus(data);
   if (!examples.ok()) return Failure("eval", examples.status());
-  auto evaluation = taxonomy.empty()
-                        ? processors::Evaluate(*model, *examples, labels)
-                        : EvaluateAsDeployed(model, taxonomy, *examples, labels);
+  auto evaluation = taxonomy.empty() ? processors::Evaluate(*model, *examples, labels)
+                                     : EvaluateAsDeployed(model, taxonomy, *examples, labels);
   if (!evaluation.ok()) return Failure("eval", evaluation.status());
   const std::string report = json ? evaluation->ToJson() : evaluation->ToText();
   std::fputs(report.c_str(), stdout);

@@ -1,13 +1,13 @@
 #include "processors/classify/complaint_classifier.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <bitset>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <string.h>
 #include <utility>
-
 
 namespace minsheng::processors {
 namespace {

@@ -467,8 +467,9 @@ absl::StatusOr<std::unique_ptr<const Backend>> LinearBackend::Train(
   for (const LabelledText& example : examples) {
     std::vector<feature_node>& instance = instances.emplace_back();
     for (const Feature& f : vocabulary.Features(example.title, example.text)) {
-      const auto index = std::lower_bound(vocabulary.keys().begin(), vocabulary.keys().end(),
-                                          f.key) - vocabulary.keys().begin();
+      const auto index =
+          std::lower_bound(vocabulary.keys().begin(), vocabulary.keys().end(), f.key) -
+          vocabulary.keys().begin();
       instance.push_back({static_cast<int>(index) + 1, f.value});
     }
     std::sort(instance.begin(), instance.end(),
@@ -551,8 +552,8 @@ absl::StatusOr<std::unique_ptr<const Backend>> LinearBackend::Train(
     }
     bias.push_back(per_label[k].bias);
   }
-  return std::make_unique<LinearBackend>(Vocabulary(vocabulary.keys(), rows),
-                                         std::move(entries), std::move(bias));
+  return std::make_unique<LinearBackend>(Vocabulary(vocabulary.keys(), rows), std::move(entries),
+                                         std::move(bias));
 }
 
 absl::StatusOr<std::unique_ptr<const Backend>> LinearBackend::Parse(absl::string_view payload,
@@ -586,8 +587,8 @@ absl::StatusOr<std::unique_ptr<const Backend>> LinearBackend::Parse(absl::string
       return absl::InvalidArgumentError("linear model: bad label index");
     }
   }
-  return std::make_unique<LinearBackend>(Vocabulary(std::move(keys), rows),
-                                         std::move(entries), std::move(bias));
+  return std::make_unique<LinearBackend>(Vocabulary(std::move(keys), rows), std::move(entries),
+                                         std::move(bias));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -409,7 +409,8 @@ MergeDecision Weigh(const ReportSignature& report, const ReportSignature& open_c
     return d;
   }
   if (report.family != open_case.family) {
-    if (explain) d.reason = absl::StrCat("different family: ", report.family, " vs ", open_case.family);
+    if (explain)
+      d.reason = absl::StrCat("different family: ", report.family, " vs ", open_case.family);
     return d;
   }
   const bool sensor = report.from_sensor || open_case.from_sensor;
@@ -419,7 +420,8 @@ MergeDecision Weigh(const ReportSignature& report, const ReportSignature& open_c
   }
   const absl::Duration apart = absl::AbsDuration(report.reported_at - open_case.reported_at);
   if (apart > policy.window) {
-    if (explain) d.reason = absl::StrCat(FormatDays(apart), " apart (window ", FormatDays(policy.window), ")");
+    if (explain)
+      d.reason = absl::StrCat(FormatDays(apart), " apart (window ", FormatDays(policy.window), ")");
     return d;
   }
   std::string where;
