@@ -62,6 +62,32 @@ absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
   return values;
 }
 
+absl::StatusOr<Departments> ReadDepartments(
+    const YAML::Node& node, absl::string_view where,
+    const std::function<absl::Status(const std::string& id, absl::string_view where)>& check) {
+  Departments departments;
+  const std::string lead_where = absl::StrCat(where, ": lead");
+  absl::StatusOr<std::string> lead = NonEmptyString(node["lead"], lead_where);
+  if (!lead.ok()) return lead.status();
+  if (absl::Status s = check(*lead, lead_where); !s.ok()) return s;
+  departments.lead = *std::move(lead);
+
+  const std::string assisting_where = absl::StrCat(where, ": assisting");
+  absl::StatusOr<std::vector<std::string>> assisting =
+      StringList(node["assisting"], assisting_where);
+  if (!assisting.ok()) return assisting.status();
+  for (size_t i = 0; i < assisting->size(); ++i) {
+    const std::string entry_where = absl::StrCat(assisting_where, "[", i, "]");
+    const std::string& id = (*assisting)[i];
+    if (absl::Status s = check(id, entry_where); !s.ok()) return s;
+    if (id == departments.lead) {
+      return Invalid(entry_where, absl::StrCat(id, " is already the lead"));
+    }
+  }
+  departments.assisting = *std::move(assisting);
+  return departments;
+}
+
 absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
                        absl::string_view where) {
   for (const auto& entry : map) {

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,16 @@ absl::StatusOr<std::string> NonEmptyString(const YAML::Node& node, absl::string_
 // A list of non-empty strings without duplicates; absent means empty.
 absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
                                                     absl::string_view where);
+
+// The `lead` and `assisting` keys of `node`: a lead department and a list of assisting ones, each
+// accepted by `check` (an error for an unknown department), none assisting and leading at once.
+struct Departments {
+  std::string lead;
+  std::vector<std::string> assisting;
+};
+absl::StatusOr<Departments> ReadDepartments(
+    const YAML::Node& node, absl::string_view where,
+    const std::function<absl::Status(const std::string& id, absl::string_view where)>& check);
 
 // An error naming the first key of `map` that is not in `allowed`.
 absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,

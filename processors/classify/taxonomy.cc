@@ -22,6 +22,7 @@ using config_files::CheckKeys;
 using config_files::Invalid;
 using config_files::NonEmptyString;
 using config_files::Present;
+using config_files::ReadDepartments;
 using config_files::StringList;
 
 // Reads {emergency, urgent, normal} into `levels`; missing levels keep their value.
@@ -122,23 +123,13 @@ absl::StatusOr<Category> ParseCategory(const YAML::Node& node, size_t index,
   if (keywords->empty()) return Invalid(keywords_where, "empty (give at least one keyword)");
   category.keywords = *std::move(keywords);
 
-  const std::string lead_where = absl::StrCat(where, ": lead");
-  absl::StatusOr<std::string> lead = NonEmptyString(node["lead"], lead_where);
-  if (!lead.ok()) return lead.status();
-  if (absl::Status s = CheckDepartment(departments, *lead, lead_where); !s.ok()) return s;
-  category.lead = *std::move(lead);
-
-  const std::string assisting_where = absl::StrCat(where, ": assisting");
-  absl::StatusOr<std::vector<std::string>> assisting =
-      StringList(node["assisting"], assisting_where);
-  if (!assisting.ok()) return assisting.status();
-  for (size_t i = 0; i < assisting->size(); ++i) {
-    const std::string entry_where = absl::StrCat(assisting_where, "[", i, "]");
-    const std::string& id = (*assisting)[i];
-    if (absl::Status s = CheckDepartment(departments, id, entry_where); !s.ok()) return s;
-    if (id == category.lead) return Invalid(entry_where, absl::StrCat(id, " is already the lead"));
-  }
-  category.assisting = *std::move(assisting);
+  auto category_departments =
+      ReadDepartments(node, where, [&](const std::string& id, absl::string_view id_where) {
+        return CheckDepartment(departments, id, id_where);
+      });
+  if (!category_departments.ok()) return category_departments.status();
+  category.lead = std::move(category_departments->lead);
+  category.assisting = std::move(category_departments->assisting);
 
   category.emergency = defaults[0];
   category.urgent = defaults[1];

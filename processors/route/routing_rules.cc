@@ -17,6 +17,7 @@ namespace {
 using config_files::Invalid;
 using config_files::NonEmptyString;
 using config_files::Present;
+using config_files::ReadDepartments;
 using config_files::StringList;
 
 constexpr const char* kUrgencyNames[] = {"emergency", "urgent", "normal"};
@@ -140,25 +141,13 @@ absl::StatusOr<RoutingRule> ParseRule(const YAML::Node& node, size_t index,
                    "the taxonomy)");
   }
 
-  const std::string lead_where = absl::StrCat(where, ": lead");
-  absl::StatusOr<std::string> lead = NonEmptyString(node["lead"], lead_where);
-  if (!lead.ok()) return lead.status();
-  if (absl::Status s = departments.Check(*lead, lead_where); !s.ok()) return s;
-  rule.lead = *std::move(lead);
-
-  const std::string assisting_where = absl::StrCat(where, ": assisting");
-  absl::StatusOr<std::vector<std::string>> assisting =
-      StringList(node["assisting"], assisting_where);
-  if (!assisting.ok()) return assisting.status();
-  for (size_t i = 0; i < assisting->size(); ++i) {
-    const std::string entry_where = absl::StrCat(assisting_where, "[", i, "]");
-    const std::string& department = (*assisting)[i];
-    if (absl::Status s = departments.Check(department, entry_where); !s.ok()) return s;
-    if (department == rule.lead) {
-      return Invalid(entry_where, absl::StrCat(department, " is already the lead"));
-    }
-  }
-  rule.assisting = *std::move(assisting);
+  auto departments_of_rule =
+      ReadDepartments(node, where, [&](const std::string& id, absl::string_view id_where) {
+        return departments.Check(id, id_where);
+      });
+  if (!departments_of_rule.ok()) return departments_of_rule.status();
+  rule.lead = std::move(departments_of_rule->lead);
+  rule.assisting = std::move(departments_of_rule->assisting);
 
   if (absl::Status s = ParseDeadlines(node["deadlines"], absl::StrCat(where, ": deadlines"),
                                       /*all_required=*/false, rule.deadlines);
