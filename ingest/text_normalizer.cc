@@ -6,44 +6,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 
 namespace minsheng::ingest {
 namespace {
-
-// Appends code point cp as UTF-8.
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Decodes the code point at text[i] (valid UTF-8 assumed: inputs are validated on intake) and
-// advances i past it.
-uint32_t NextCodePoint(absl::string_view text, size_t& i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
-  const uint8_t lead = byte(i);
-  size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-  if (i + length > text.size()) length = 1;
-  uint32_t cp = length == 1   ? lead
-                : length == 2 ? lead & 0x1F
-                : length == 3 ? lead & 0x0F
-                              : lead & 0x07;
-  for (size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
-  i += length;
-  return cp;
-}
 
 // CJK Extension A through the Unified Ideographs and the Compatibility Ideographs: where
 // Traditional characters live.
@@ -71,7 +37,7 @@ std::string FoldWidthAndSpace(absl::string_view text) {
       continue;
     }
     const size_t start = i;
-    uint32_t cp = NextCodePoint(text, i);
+    uint32_t cp = NextCodePoint(text, &i);
     if (IsSpace(cp)) {
       pending_space = !out.empty();
       continue;
@@ -114,7 +80,7 @@ absl::StatusOr<std::unique_ptr<TextNormalizer>> TextNormalizer::Create(
 
 bool TextNormalizer::NeedsConversion(absl::string_view text) const {
   for (size_t i = 0; i < text.size();) {
-    const uint32_t cp = NextCodePoint(text, i);
+    const uint32_t cp = NextCodePoint(text, &i);
     if (cp >= kFirstHan && cp <= kLastHan && converted_[cp - kFirstHan]) return true;
   }
   return false;

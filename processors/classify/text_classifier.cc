@@ -23,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/utf8.h"
 
 namespace minsheng::processors {
 
@@ -43,44 +44,10 @@ using Backend = TextClassifier::Backend;
 // ---------------------------------------------------------------------------------------------
 // Text units shared by both algorithms.
 
-// The code point at s[*i] (advancing *i past it), or 0 for a byte that does not start a valid
-// UTF-8 sequence (advancing one byte).
-char32_t NextCodePoint(absl::string_view s, size_t* i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(*i);
-  int length = 0;
-  char32_t cp = 0;
-  if (b0 < 0x80) {
-    ++*i;
-    return b0;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    length = 2, cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    length = 3, cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    length = 4, cp = b0 & 0x07;
-  } else {
-    ++*i;
-    return 0;
-  }
-  if (*i + length > s.size()) {
-    ++*i;
-    return 0;
-  }
-  for (int k = 1; k < length; ++k) {
-    if ((byte(*i + k) & 0xC0) != 0x80) {
-      ++*i;
-      return 0;
-    }
-    cp = (cp << 6) | (byte(*i + k) & 0x3F);
-  }
-  *i += length;
-  return cp > 0x10FFFF ? 0 : cp;
-}
-
 // The code point as the classifier reads it, or 0 when it carries no content: whitespace,
-// controls, punctuation, symbols and emoji. Full-width ASCII is folded, Latin letters lower-cased
-// and every digit read as 0 (numbers say little about the category but would add many features).
+// controls, punctuation, symbols, emoji and U+FFFD (what malformed UTF-8 decodes to). Full-width
+// ASCII is folded, Latin letters lower-cased and every digit read as 0 (numbers say little about
+// the category but would add many features).
 char32_t ContentUnit(char32_t cp) {
   if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;  // full-width ASCII
   if (cp < 0x80) {
@@ -109,24 +76,6 @@ std::vector<char32_t> ContentUnits(absl::string_view s) {
     if (char32_t unit = ContentUnit(NextCodePoint(s, &i)); unit != 0) units.push_back(unit);
   }
   return units;
-}
-
-void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

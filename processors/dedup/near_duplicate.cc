@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/utf8.h"
 
 namespace minsheng::processors {
 namespace {
@@ -46,38 +47,6 @@ char AsciiAlnum(char32_t c) {
   if (c >= 'a' && c <= 'z') return static_cast<char>(c);
   if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
   return 0;
-}
-
-// Decodes the UTF-8 sequence at `s[*i]`, advancing `*i`; an invalid or truncated sequence yields
-// U+FFFD and advances one byte.
-char32_t NextCodePoint(absl::string_view s, size_t* i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(*i);
-  int length = 0;
-  char32_t c = 0;
-  if (b0 < 0x80) {
-    ++*i;
-    return b0;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    length = 2, c = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    length = 3, c = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    length = 4, c = b0 & 0x07;
-  }
-  if (length == 0 || *i + length > s.size()) {
-    ++*i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < length; ++k) {
-    if ((byte(*i + k) & 0xC0) != 0x80) {
-      ++*i;
-      return 0xFFFD;
-    }
-    c = (c << 6) | (byte(*i + k) & 0x3F);
-  }
-  *i += length;
-  return c;
 }
 
 // A stable 32-bit hash (FNV-1a, then MurmurHash3's finalizer to spread the bits): signatures are
