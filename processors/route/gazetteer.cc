@@ -203,7 +203,12 @@ std::optional<GazetteerMatch> Gazetteer::Resolve(absl::string_view text) const {
       for (size_t index : bucket->second) {
         const Name& name = names_[index];
         if (!absl::StartsWith(rest, name.text)) continue;
-        if (!name.candidates.empty()) found.push_back(&name);
+        // Each name counts once, where it first occurs: a repeated name is no confirmation of
+        // itself, and long texts naming one place many times stay cheap to weigh.
+        if (!name.candidates.empty() &&
+            std::find(found.begin(), found.end(), &name) == found.end()) {
+          found.push_back(&name);
+        }
         advance = name.text.size();
         break;
       }

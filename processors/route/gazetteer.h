@@ -51,6 +51,7 @@ class Gazetteer {
   // The area `text` names, or nullopt when it names none. The text is scanned from the start for
   // the longest name at each position (so "泉塘街道" wins over "泉塘", and an ignored word hides
   // the names inside it); then, of all areas named:
+  // (a name that occurs several times counts once, where it first occurs)
   //   1. the one consistent with the most other names wins (an area is consistent with its
   //      ancestors and descendants: "A7县泉塘街道" gives 泉塘街道, confirmed by A7县);
   //   2. then the most specific (a community beats a street beats a district), so conflicting

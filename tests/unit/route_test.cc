@@ -356,6 +356,21 @@ TEST(GazetteerTest, NameOfSeveralAreasIsDecidedByTheRestOfTheText) {
   EXPECT_EQ(Resolved(gazetteer, "东门"), "alias 东门 -> X1区/甲街道");
 }
 
+TEST(GazetteerTest, RepeatingANameIsNoConfirmationOfIt) {
+  const AreaMap map = City();
+  const Gazetteer gazetteer = CityGazetteer(map);
+  // Two streets of different districts, neither confirmed: the earlier one.
+  EXPECT_EQ(Resolved(gazetteer, "甲街道的人说丙镇"), "area 甲街道 -> X1区/甲街道");
+  // Saying 丙镇 again does not make it confirm itself.
+  EXPECT_EQ(Resolved(gazetteer, "甲街道的人说丙镇丙镇丙镇"), "area 甲街道 -> X1区/甲街道");
+  // A long text repeating an ambiguous name thousands of times is weighed once per name, so it
+  // resolves as fast as a short one (this took hours when each occurrence was weighed).
+  std::string long_text;
+  for (int i = 0; i < 20000; ++i) long_text += "新村";
+  EXPECT_EQ(Resolved(gazetteer, long_text), "none");
+  EXPECT_EQ(Resolved(gazetteer, long_text + "长江大道"), "alias 新村 -> X2区/丙镇");
+}
+
 TEST(GazetteerTest, ErrorsNameTheEntry) {
   const AreaMap map = City();
   auto error = [&map](const std::string& yaml) {
