@@ -1,6 +1,7 @@
 #include "processors/config_files.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -14,6 +15,11 @@ namespace minsheng::processors::config_files {
 absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", what, " ", path));
+  // A directory opens, and reads as an empty file: that would be an empty city.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, " is a directory"));
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", what, " ", path));

@@ -319,8 +319,13 @@ absl::StatusOr<AreaMap> AreaMap::Build(const std::vector<Document>& documents) {
   // First every feature on its own, then the links between them (parents may come later).
   for (const Document& document : documents) {
     const std::string prefix = document.name.empty() ? "" : absl::StrCat(document.name, ": ");
-    const Json root = Json::parse(document.text, nullptr, /*allow_exceptions=*/false);
-    if (root.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(prefix, "not JSON"));
+    Json root;
+    try {
+      root = Json::parse(document.text);
+    } catch (const Json::parse_error& e) {
+      // e.what() names the line and column, which a hand-edited boundary file needs.
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "not JSON: ", e.what()));
+    }
     if (!root.is_object() || root.value("type", Json()) != "FeatureCollection" ||
         !Has(root, "features") || !root.at("features").is_array()) {
       return absl::InvalidArgumentError(

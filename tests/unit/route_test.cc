@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -241,7 +242,16 @@ TEST(AreaMapTest, ValidationErrorsNameTheFeature) {
             "got 3");
   EXPECT_EQ(ErrorAfter([](Json& c) { c["type"] = "Feature"; }),
             "expected a GeoJSON FeatureCollection with a features array");
-  EXPECT_EQ(AreaMap::Parse("{not json").status().message(), "not JSON");
+  // The parser's message says where the file stops being JSON.
+  const std::string broken(AreaMap::Parse("{\n  \"type\": oops}").status().message());
+  EXPECT_TRUE(absl::StartsWith(broken, "not JSON: ") && absl::StrContains(broken, "line 2"))
+      << broken;
+  // A directory is not an empty file.
+  const std::vector<std::string> paths = {::testing::TempDir()};
+  const absl::StatusOr<AreaMap> directory = AreaMap::Load(paths);
+  EXPECT_EQ(directory.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(directory.status().message(), "is a directory"))
+      << directory.status();
 }
 
 TEST(AreaMapTest, LoadsLevelsFromSeveralFilesAndNamesTheFileInErrors) {
