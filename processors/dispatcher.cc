@@ -48,7 +48,16 @@ Urgency UrgencyOf(v1::Urgency urgency) {
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(const DispatchFiles& files) {
   std::unique_ptr<Dispatcher> dispatcher(new Dispatcher());
-  auto taxonomy = TaxonomyWatcher::Create(files.taxonomy, files.taxonomy_poll);
+  // A taxonomy edit must leave the routing rules valid (every category, tag and department
+  // they name still there), or the next start would fail: such an edit does not take effect.
+  // The check reads the rule and area files again, so it holds nothing of this dispatcher.
+  const auto rules_still_valid = [rules = files.routing_rules,
+                                  areas_file = files.city_areas](const Taxonomy& taxonomy) {
+    auto areas = AreaMap::Load({areas_file});
+    if (!areas.ok()) return areas.status();
+    return RoutingRules::Load(rules, taxonomy, *areas).status();
+  };
+  auto taxonomy = TaxonomyWatcher::Create(files.taxonomy, files.taxonomy_poll, rules_still_valid);
   if (!taxonomy.ok()) return taxonomy.status();
   dispatcher->taxonomy_ = *std::move(taxonomy);
 

@@ -294,7 +294,7 @@ TaxonomyWatcher::FileStamp TaxonomyWatcher::Stamp(const std::string& path) {
 }
 
 absl::StatusOr<std::unique_ptr<TaxonomyWatcher>> TaxonomyWatcher::Create(
-    std::string path, absl::Duration poll_interval) {
+    std::string path, absl::Duration poll_interval, Check check) {
   if (poll_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("taxonomy poll interval must be positive");
   }
@@ -303,14 +303,15 @@ absl::StatusOr<std::unique_ptr<TaxonomyWatcher>> TaxonomyWatcher::Create(
   absl::StatusOr<Taxonomy> taxonomy = Taxonomy::Load(path);
   if (!taxonomy.ok()) return taxonomy.status();
   return std::unique_ptr<TaxonomyWatcher>(
-      new TaxonomyWatcher(std::move(path), poll_interval,
+      new TaxonomyWatcher(std::move(path), poll_interval, std::move(check),
                           std::make_shared<const Taxonomy>(*std::move(taxonomy)), stamp));
 }
 
-TaxonomyWatcher::TaxonomyWatcher(std::string path, absl::Duration poll_interval,
+TaxonomyWatcher::TaxonomyWatcher(std::string path, absl::Duration poll_interval, Check check,
                                  std::shared_ptr<const Taxonomy> initial, FileStamp stamp)
     : path_(std::move(path)),
       poll_interval_(poll_interval),
+      check_(std::move(check)),
       stamp_(stamp),
       current_(std::move(initial)) {
   thread_ = std::thread([this] { Run(); });
@@ -350,6 +351,9 @@ void TaxonomyWatcher::Run() {
     if (now == stamp_) continue;
     stamp_ = now;
     absl::StatusOr<Taxonomy> taxonomy = Taxonomy::Load(path_);
+    if (taxonomy.ok() && check_) {
+      if (absl::Status s = check_(*taxonomy); !s.ok()) taxonomy = s;
+    }
     absl::MutexLock lock(&mu_);
     if (taxonomy.ok()) {
       LogInfo("taxonomy reloaded from ", path_, ": ", taxonomy->categories().size(),

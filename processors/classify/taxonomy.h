@@ -2,6 +2,7 @@
 #define MINSHENG_PROCESSORS_CLASSIFY_TAXONOMY_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -97,9 +98,16 @@ class Taxonomy {
 // succeeds.
 class TaxonomyWatcher {
  public:
-  // Loads `path` (failing as Taxonomy::Load does) and starts watching it.
+  // What else a re-loaded taxonomy must satisfy before it takes effect (e.g. the routing rules
+  // still name only its categories and tags); an error keeps the previous taxonomy, as a file
+  // that fails to load does.
+  using Check = std::function<absl::Status(const Taxonomy&)>;
+
+  // Loads `path` (failing as Taxonomy::Load does) and starts watching it. `check` (may be empty)
+  // applies to re-loads; the caller checks the initial taxonomy itself.
   static absl::StatusOr<std::unique_ptr<TaxonomyWatcher>> Create(std::string path,
-                                                                 absl::Duration poll_interval);
+                                                                 absl::Duration poll_interval,
+                                                                 Check check = nullptr);
   // Stops the thread (promptly, without waiting for the next poll).
   ~TaxonomyWatcher();
 
@@ -124,12 +132,13 @@ class TaxonomyWatcher {
   };
   static FileStamp Stamp(const std::string& path);
 
-  TaxonomyWatcher(std::string path, absl::Duration poll_interval,
+  TaxonomyWatcher(std::string path, absl::Duration poll_interval, Check check,
                   std::shared_ptr<const Taxonomy> initial, FileStamp stamp);
   void Run();
 
   const std::string path_;
   const absl::Duration poll_interval_;
+  const Check check_;
   FileStamp stamp_;  // only touched by the watcher thread after construction
 
   mutable absl::Mutex mu_;

@@ -391,6 +391,28 @@ TEST(TaxonomyWatcherTest, PicksUpEditsKeepsTheOldTaxonomyOnErrorsAndRecovers) {
   EXPECT_EQ(w.reload_count(), 2);
 }
 
+TEST(TaxonomyWatcherTest, AReloadFailingTheCheckDoesNotTakeEffect) {
+  minsheng::testing::TempDir dir;
+  const std::string path = dir.path() + "/taxonomy.yaml";
+  WriteFile(path, WithCategories(2));
+  // As the dispatcher's routing rules would: C2 must stay.
+  absl::StatusOr<std::unique_ptr<TaxonomyWatcher>> watcher =
+      TaxonomyWatcher::Create(path, absl::Milliseconds(20), [](const Taxonomy& taxonomy) {
+        return taxonomy.Find("C2") != nullptr ? absl::OkStatus()
+                                              : absl::InvalidArgumentError("rule r1: unknown C2");
+      });
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  TaxonomyWatcher& w = **watcher;
+  WriteFile(path, WithCategories(1));
+  ASSERT_TRUE(Eventually([&] { return !w.last_reload_error().ok(); }));
+  EXPECT_EQ(w.last_reload_error().message(), "rule r1: unknown C2");
+  EXPECT_EQ(w.current()->categories().size(), 2u);
+  EXPECT_EQ(w.reload_count(), 0);
+  WriteFile(path, WithCategories(3));
+  ASSERT_TRUE(Eventually([&] { return w.current()->categories().size() == 3; }));
+  EXPECT_TRUE(w.last_reload_error().ok()) << w.last_reload_error();
+}
+
 TEST(TaxonomyWatcherTest, ReportsADeletedFileAndKeepsTheTaxonomy) {
   minsheng::testing::TempDir dir;
   const std::string path = dir.path() + "/taxonomy.yaml";
