@@ -212,7 +212,10 @@ absl::Status CaseBook::Remember(const ReportSignature& signature,
     std::vector<ReportSignature>& entries = **bucket;
     std::erase_if(entries, [&](const ReportSignature& e) { return e.case_id == signature.case_id; });
     entries.push_back(signature);
-    PruneBucket(entries, signature.reported_at, policy, kMaxBucketEntries);
+    PruneBucket(
+        entries, signature.reported_at,
+        [&](const ReportSignature& e) { return dispatcher_.MergeWindow(e.category_code); },
+        kMaxBucketEntries);
     dirty_buckets_.insert(key);
   }
   return absl::OkStatus();

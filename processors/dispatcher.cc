@@ -44,6 +44,12 @@ Urgency UrgencyOf(v1::Urgency urgency) {
   }
 }
 
+// A category's merge radius and window; defaults for a category the taxonomy does not know.
+MergeLimits Limits(const Taxonomy& taxonomy, absl::string_view category_code) {
+  const Category* category = taxonomy.Find(category_code);
+  return category != nullptr ? category->merge : MergeLimits();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(const DispatchFiles& files) {
@@ -187,11 +193,14 @@ NearDuplicatePolicy Dispatcher::MergePolicy(absl::string_view category_code) con
   // The new report's category sets the limits (the taxonomy's merge settings); other
   // NearDuplicatePolicy defaults (text thresholds) were chosen on the labelled fixture.
   NearDuplicatePolicy policy;
-  const Category* category = taxonomy_->current()->Find(category_code);
-  const MergeLimits limits = category != nullptr ? category->merge : MergeLimits();
+  const MergeLimits limits = Limits(*taxonomy_->current(), category_code);
   policy.radius_m = limits.radius_m;
   policy.window = absl::Hours(24) * limits.window_days;
   return policy;
+}
+
+absl::Duration Dispatcher::MergeWindow(absl::string_view category_code) const {
+  return absl::Hours(24) * Limits(*taxonomy_->current(), category_code).window_days;
 }
 
 }  // namespace minsheng::processors

@@ -52,6 +52,8 @@ class Dispatcher {
   ReportSignature Signature(const v1::Case& c, const v1::Complaint& report) const;
   // How far and how long reports of `category_code` may join an open case.
   NearDuplicatePolicy MergePolicy(absl::string_view category_code) const;
+  // How long a case of this category stays open to new reports (MergePolicy's window).
+  absl::Duration MergeWindow(absl::string_view category_code) const;
 
   // Whether `code` is a category of the taxonomy in force.
   bool HasCategory(absl::string_view code) const;

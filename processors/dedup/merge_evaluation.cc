@@ -230,7 +230,12 @@ absl::StatusOr<ReplayCounts> EvaluateStream(const std::vector<LabelledReport>& r
       absl::StatusOr<std::vector<ReportSignature>> entries = bucket(key);
       if (!entries.ok()) return entries.status();
       entries->push_back(cases[c]);
-      PruneBucket(*entries, report.reported_at, policies[opened_by[c]], max_bucket_entries);
+      PruneBucket(
+          *entries, report.reported_at,
+          [&](const ReportSignature& e) {
+            return policies[opened_by[std::stoul(e.case_id)]].window;
+          },
+          max_bucket_entries);
       buckets[key] = EncodeBucket(*entries);
     }
   }

@@ -572,9 +572,10 @@ absl::StatusOr<std::vector<ReportSignature>> DecodeBucket(absl::string_view byte
 }
 
 void PruneBucket(std::vector<ReportSignature>& entries, absl::Time now,
-                 const NearDuplicatePolicy& policy, size_t max_entries) {
-  const absl::Time oldest = now - policy.window;
-  std::erase_if(entries, [&](const ReportSignature& e) { return e.reported_at < oldest; });
+                 const std::function<absl::Duration(const ReportSignature&)>& window_of,
+                 size_t max_entries) {
+  std::erase_if(entries,
+                [&](const ReportSignature& e) { return e.reported_at < now - window_of(e); });
   std::stable_sort(entries.begin(), entries.end(),
                    [](const ReportSignature& a, const ReportSignature& b) {
                      return a.reported_at > b.reported_at;

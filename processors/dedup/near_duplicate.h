@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -158,10 +159,12 @@ std::string EncodeBucket(const std::vector<ReportSignature>& entries);
 absl::StatusOr<std::vector<ReportSignature>> DecodeBucket(absl::string_view bytes);
 
 // Drops what can no longer match a report at `now` or later (cases whose latest report is older
-// than the window) and older entries of a case stored again; then, above `max_entries`, the
-// oldest. Leaves the rest newest first.
+// than the window of their own category, `window_of(entry)`: a bucket holds the whole family,
+// whose categories keep cases open for different times) and older entries of a case stored
+// again; then, above `max_entries`, the oldest. Leaves the rest newest first.
 void PruneBucket(std::vector<ReportSignature>& entries, absl::Time now,
-                 const NearDuplicatePolicy& policy, size_t max_entries);
+                 const std::function<absl::Duration(const ReportSignature&)>& window_of,
+                 size_t max_entries);
 
 }  // namespace minsheng::processors
 

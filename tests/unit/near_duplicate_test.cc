@@ -579,14 +579,32 @@ TEST(BucketBytesTest, PruneDropsExpiredAndSupersededAndKeepsTheNewest) {
       {.case_id = "MS-1", .reported_at = day(14)},  // stored again after a report joined it
       {.case_id = "MS-3", .reported_at = day(1)},   // older than the window at day 40
       {.case_id = "MS-4", .reported_at = day(11)}};
-  PruneBucket(entries, day(40), policy, 100);
+  PruneBucket(
+      entries, day(40), [&](const ReportSignature&) { return policy.window; }, 100);
   std::vector<std::pair<std::string, absl::Time>> kept;
   for (const ReportSignature& e : entries) kept.emplace_back(e.case_id, e.reported_at);
   EXPECT_EQ(kept, (std::vector<std::pair<std::string, absl::Time>>{
                       {"MS-1", day(14)}, {"MS-2", day(12)}, {"MS-4", day(11)}}));
-  PruneBucket(entries, day(40), policy, 2);
+  PruneBucket(
+      entries, day(40), [&](const ReportSignature&) { return policy.window; }, 2);
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[1].case_id, "MS-2");
+}
+
+TEST(BucketTest, EachEntryAgesByItsOwnCategorysWindow) {
+  const auto day = [](int d) { return kNoon + absl::Hours(24 * d); };
+  // A1 stays open 7 days, A3 30 (as in the shipped taxonomy); one bucket holds family A.
+  std::vector<ReportSignature> entries = {
+      {.case_id = "MS-A3", .category_code = "A3", .reported_at = day(1)},
+      {.case_id = "MS-A1", .category_code = "A1", .reported_at = day(1)}};
+  PruneBucket(
+      entries, day(10),
+      [&](const ReportSignature& e) {
+        return absl::Hours(24) * (e.category_code == "A1" ? 7 : 30);
+      },
+      64);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].case_id, "MS-A3");
 }
 
 // ---- Evaluation ---------------------------------------------------------------------------
