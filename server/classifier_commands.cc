@@ -1,5 +1,6 @@
 #include "server/classifier_commands.h"
 
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -111,7 +112,8 @@ absl::Status ParsePositive(const std::string& flag, const std::string& value, Nu
   } else {
     parsed = absl::SimpleAtod(value, out);
   }
-  if (!parsed || !(*out > 0)) {
+  // Not infinity either: liblinear never converges with C = inf.
+  if (!parsed || !(*out > 0) || !std::isfinite(static_cast<double>(*out))) {
     return absl::InvalidArgumentError(absl::StrCat(flag, ": expected a positive number, got ",
                                                    value));
   }

@@ -28,7 +28,13 @@ absl::StatusOr<std::string> StringField(const nlohmann::json& object, const char
 }
 
 absl::StatusOr<LabelledText> ParseLine(absl::string_view line) {
-  nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json object;
+  try {
+    object = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() says what and where (e.g. invalid UTF-8 of a corpus in GB18030).
+    return absl::InvalidArgumentError(absl::StrCat("not JSON: ", e.what()));
+  }
   if (!object.is_object()) return absl::InvalidArgumentError("not a JSON object");
   LabelledText example;
   for (auto [name, field, required] : {std::tuple{"text", &example.text, true},
@@ -37,6 +43,10 @@ absl::StatusOr<LabelledText> ParseLine(absl::string_view line) {
     auto value = StringField(object, name, required);
     if (!value.ok()) return value.status();
     *field = *std::move(value);
+  }
+  // "B1 " would train as a label of its own that no taxonomy code matches.
+  if (absl::StripAsciiWhitespace(example.label) != example.label) {
+    return absl::InvalidArgumentError("label: has leading or trailing whitespace");
   }
   return example;
 }

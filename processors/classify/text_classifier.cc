@@ -571,8 +571,10 @@ std::string FastTextWords(absl::string_view title, absl::string_view text) {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string pattern = std::filesystem::temp_directory_path() / "minsheng-train-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    // The error_code overload: a TMPDIR that does not exist is an error, not a crash.
+    std::error_code error;
+    std::string pattern = std::filesystem::temp_directory_path(error) / "minsheng-train-XXXXXX";
+    if (!error && mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~ScratchDir() {
     std::error_code ignored;
@@ -735,12 +737,16 @@ absl::StatusOr<std::unique_ptr<const Backend>> FastTextBackend::Parse(std::strin
 absl::Status ValidateOptions(const TextClassifier::TrainOptions& o) {
   if (o.threads < 1) return absl::InvalidArgumentError("threads must be at least 1");
   if (o.algorithm == TextClassifier::Algorithm::kLinear) {
-    if (!(o.cost > 0)) return absl::InvalidArgumentError("cost must be positive");
+    if (!(o.cost > 0) || !std::isfinite(o.cost)) {
+      return absl::InvalidArgumentError("cost must be positive and finite");
+    }
     if (o.min_count < 1) return absl::InvalidArgumentError("min count must be at least 1");
     if (!(o.min_weight >= 0)) return absl::InvalidArgumentError("min weight must be >= 0");
   } else {
     if (o.epochs < 1) return absl::InvalidArgumentError("epochs must be at least 1");
-    if (!(o.learning_rate > 0)) return absl::InvalidArgumentError("learning rate must be positive");
+    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) {
+      return absl::InvalidArgumentError("learning rate must be positive and finite");
+    }
     if (o.dim < 2) return absl::InvalidArgumentError("dim must be at least 2");
     if (o.buckets < 1) return absl::InvalidArgumentError("buckets must be at least 1");
   }

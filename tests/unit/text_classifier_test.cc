@@ -268,7 +268,8 @@ TEST(LabelledCorpusTest, ErrorsNameTheLineAndField) {
       {"{\"text\": 5, \"label\": \"B1\"}", "line 1: text: not a string"},
       {good + "{\"text\": \"b\", \"label\": \"  \"}", "line 2: label: empty"},
       {"{\"text\": \"b\", \"title\": [1], \"label\": \"B1\"}", "line 1: title: not a string"},
-      {good + "{not json\n", "line 2: not a JSON object"},
+      {good + "{\"text\": \"b\", \"label\": \"B1 \"}",
+       "line 2: label: has leading or trailing whitespace"},
       {"[1, 2]\n", "line 1: not a JSON object"},
       {"\n\n", "no examples"},
   };
@@ -276,6 +277,13 @@ TEST(LabelledCorpusTest, ErrorsNameTheLineAndField) {
     auto corpus = ParseLabelledCorpus(jsonl);
     ASSERT_FALSE(corpus.ok()) << jsonl;
     EXPECT_EQ(corpus.status().message(), error);
+  }
+  // Malformed JSON: the parser's reason, e.g. a corpus saved in GB18030 rather than UTF-8.
+  for (const std::string& jsonl : {good + "{not json\n", good + "{\"text\": \"\xB2\xE2\"}\n"}) {
+    auto corpus = ParseLabelledCorpus(jsonl);
+    ASSERT_FALSE(corpus.ok()) << jsonl;
+    EXPECT_TRUE(absl::StartsWith(corpus.status().message(), "line 2: not JSON: "))
+        << corpus.status();
   }
   testing::TempDir dir;
   const std::string empty = dir.path() + "/empty.jsonl";
