@@ -29,7 +29,10 @@ char32_t NextCodePoint(absl::string_view s, size_t* i) {
     }
     cp = (cp << 6) | (byte(*i + k) & 0x3F);
   }
-  if (cp > 0x10FFFF) {
+  // Overlong forms ("C0 AF" for '/'), UTF-16 surrogates and values beyond Unicode are not
+  // UTF-8 (RFC 3629).
+  constexpr char32_t kSmallest[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[length] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
     ++*i;
     return kReplacement;
   }

@@ -9,7 +9,7 @@
 namespace minsheng {
 
 // The code point at s[*i], advancing *i past it. A byte that does not start a valid UTF-8
-// sequence (or a truncated one, or one beyond U+10FFFF) yields U+FFFD and advances one byte, so
+// sequence (or a truncated, overlong or surrogate one, or one beyond U+10FFFF) yields U+FFFD and advances one byte, so
 // malformed text never stops a scan.
 char32_t NextCodePoint(absl::string_view s, size_t* i);
 

@@ -31,6 +31,10 @@ TEST(Utf8Test, MalformedBytesBecomeReplacementCharactersOneByteAtATime) {
             (std::vector<char32_t>{0xFFFD, U'a', U'b'}));
   EXPECT_EQ(Decode("\xF4\x90\x80\x80"), (std::vector<char32_t>(4, 0xFFFD)));
   EXPECT_EQ(Decode("\xFF"), (std::vector<char32_t>{0xFFFD}));
+  // Overlong forms and surrogates are not UTF-8: "C0 AF" must not read as '/'.
+  EXPECT_EQ(Decode("\xC0\xAF"), (std::vector<char32_t>(2, 0xFFFD)));
+  EXPECT_EQ(Decode("\xE0\x80\x80"), (std::vector<char32_t>(3, 0xFFFD)));
+  EXPECT_EQ(Decode("\xED\xA0\x80"), (std::vector<char32_t>(3, 0xFFFD)));
 }
 
 TEST(Utf8Test, AppendEncodesWhatNextCodePointDecodes) {
