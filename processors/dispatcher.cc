@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace minsheng::processors {
 namespace {
@@ -59,7 +60,7 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(const DispatchFil
   // The check reads the rule and area files again, so it holds nothing of this dispatcher.
   const auto rules_still_valid = [rules = files.routing_rules,
                                   areas_file = files.city_areas](const Taxonomy& taxonomy) {
-    auto areas = AreaMap::Load({areas_file});
+    auto areas = AreaMap::Load(absl::StrSplit(areas_file, ',', absl::SkipEmpty()));
     if (!areas.ok()) return areas.status();
     return RoutingRules::Load(rules, taxonomy, *areas).status();
   };
@@ -77,7 +78,7 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(const DispatchFil
 
   auto calendar = WorkingCalendar::Load(files.working_calendar);
   if (!calendar.ok()) return calendar.status();
-  auto areas = AreaMap::Load({files.city_areas});
+  auto areas = AreaMap::Load(absl::StrSplit(files.city_areas, ',', absl::SkipEmpty()));
   if (!areas.ok()) return areas.status();
   auto gazetteer = Gazetteer::Load(files.city_gazetteer, *areas);
   if (!gazetteer.ok()) return gazetteer.status();

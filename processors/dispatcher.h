@@ -22,7 +22,7 @@ struct DispatchFiles {
   std::string taxonomy;
   std::string classifier_model;  // "none": the taxonomy's keywords only
   std::string working_calendar;
-  std::string city_areas;
+  std::string city_areas;  // one GeoJSON file, or several separated by commas (e.g. one a level)
   std::string city_gazetteer;
   std::string routing_rules;
   double triage_threshold = 0.5;

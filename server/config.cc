@@ -225,7 +225,8 @@ std::string ServeUsage() {
                                  (default 0.5)
   --working-calendar FILE        working hours, holidays and 调休 days for deadlines
                                  (default deploy/calendar/cn-2025-2026.yaml)
-  --city-areas FILE              GeoJSON boundaries of districts, streets, communities, grids
+  --city-areas FILE[,FILE...]    GeoJSON boundaries of districts, streets, communities, grids
+                                 (one file, or several, e.g. one a level)
   --city-gazetteer FILE          place names and aliases -> areas, for reports without
                                  coordinates
   --routing-rules FILE           category x area -> lead, assisting departments, deadline

@@ -1,9 +1,8 @@
 // Dispatch (classify, locate, route, deadline, triage) and near-duplicate merging through the
 // case book, with the shipped taxonomy, calendar and example city.
-#include "processors/dispatcher.h"
-
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -13,6 +12,7 @@
 #include "ingest/sensor/condition_rules.h"
 #include "ingest/sensor/device_registry.h"
 #include "processors/case_book.h"
+#include "processors/dispatcher.h"
 #include "processors/hotline_intake.h"
 #include "processors/sensor_intake.h"
 #include "tests/unit/stage_harness.h"
@@ -61,6 +61,36 @@ TEST(DispatcherTest, RoutesToTheStreetOfficeAndCountsWorkingDaysAcrossNationalDa
   EXPECT_TRUE(absl::StrContains(c.reason().routing_rule(), "属地")) << c.reason().routing_rule();
   EXPECT_EQ(c.reason().time_limit(), "5d");
   EXPECT_EQ(TimeOf(c.deadline()), Local(2025, 10, 14, 10, 0));
+}
+
+TEST(DispatcherTest, ReadsAreasSplitOverSeveralFiles) {
+  // The shipped areas as a city might export them: districts in one file, the rest in another.
+  const std::string deploy = std::string(MINSHENG_SOURCE_DIR) + "/deploy";
+  std::ifstream in(deploy + "/city/areas.geojson");
+  std::string districts, others;
+  for (std::string line; std::getline(in, line);) {
+    if (!absl::StrContains(line, "\"type\": \"Feature\"")) continue;
+    if (line.back() == ',') line.pop_back();
+    std::string& part = absl::StrContains(line, "\"level\": \"district\"") ? districts : others;
+    absl::StrAppend(&part, part.empty() ? "" : ",\n", line);
+  }
+  testing::TempDir dir;
+  const std::string first = dir.path() + "/districts.geojson";
+  const std::string rest = dir.path() + "/streets.geojson";
+  std::ofstream(first) << "{\"type\": \"FeatureCollection\", \"features\": [" << districts << "]}";
+  std::ofstream(rest) << "{\"type\": \"FeatureCollection\", \"features\": [" << others << "]}";
+  auto dispatcher = Dispatcher::Create({
+      .taxonomy = deploy + "/taxonomy.yaml",
+      .classifier_model = "none",
+      .working_calendar = deploy + "/calendar/cn-2025-2026.yaml",
+      .city_areas = first + "," + rest,
+      .city_gazetteer = deploy + "/city/gazetteer.yaml",
+      .routing_rules = deploy + "/city/routing.yaml",
+  });
+  ASSERT_TRUE(dispatcher.ok()) << dispatcher.status();
+  v1::Case c = Reported("A5区洞井街道香樟路边的空地没人管", Local(2025, 9, 30, 10, 0));
+  (*dispatcher)->Classify(c, "H2");
+  EXPECT_EQ(c.area().street().name(), "洞井街道");
 }
 
 TEST(DispatcherTest, UrgentCasesCountClockHours) {
