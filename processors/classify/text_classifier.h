@@ -72,11 +72,11 @@ class TextClassifier {
   // Writes the model (atomically: a temporary file renamed over `path`).
   absl::Status Save(const std::string& path) const;
 
-  // The `top_k` most probable labels, best first (all labels when top_k <= 0). Probabilities
-  // over all labels sum to 1.
   // The probability of each label, in the order of labels(); they sum to 1. Cheaper than
   // Predict when every label is wanted.
   std::vector<double> Probabilities(absl::string_view title, absl::string_view text) const;
+  // The `top_k` most probable labels, best first (all labels when top_k <= 0). Probabilities
+  // over all labels sum to 1.
   std::vector<Prediction> Predict(absl::string_view title, absl::string_view text,
                                   int top_k) const;
 
