@@ -13,6 +13,8 @@ namespace {
 
 using Json = nlohmann::json;
 
+constexpr int64_t kLastCreateTime = 253402300799;  // 9999-12-31T23:59:59Z
+
 // WeChat's CreateTime is Unix time; the citizens it serves are in China Standard Time.
 constexpr int kChinaUtcOffsetSeconds = 8 * 3600;
 
@@ -71,6 +73,11 @@ absl::StatusOr<WeChatReport> ParseWeChatReport(absl::string_view json) {
     return FieldError("create_time", "missing");
   }
   report.create_time = time->get<int64_t>();
+  // Unix seconds up to 9999-12-31, as a protobuf Timestamp holds; beyond it, time arithmetic on
+  // the assembly window would overflow.
+  if (report.create_time < 0 || report.create_time > kLastCreateTime) {
+    return FieldError("create_time", "out of range");
+  }
   for (const auto& [field, target] : {std::pair{"account", &report.account},
                                       {"openid_masked", &report.openid_masked},
                                       {"content", &report.content},

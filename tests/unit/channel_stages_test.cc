@@ -102,9 +102,14 @@ TEST_F(WeChatStageTest, AReportJoiningSomeoneElsesCaseDoesNotLetLaterMessagesRew
 TEST_F(WeChatStageTest, BrokenRecordsAreDeadLetters) {
   harness.Feed(stage, kWeChatTopic, "{}");
   harness.Feed(stage, kWeChatTopic, "not json");
+  // A CreateTime no clock can have (the assembly window's arithmetic would overflow).
+  harness.Feed(stage, kWeChatTopic,
+               R"({"msg_id":"m1","openid_pseudonym":"p","msg_type":"text","content":"路灯坏了",)"
+               R"("create_time":-9223372036854775807})");
   harness.Commit(stage);
-  ASSERT_EQ(harness.dead_letters.size(), 2u);
+  ASSERT_EQ(harness.dead_letters.size(), 3u);
   EXPECT_EQ(harness.dead_letters[0], "msg_id: missing");
+  EXPECT_EQ(harness.dead_letters[2], "create_time: out of range");
   EXPECT_EQ(harness.CaseCount(), 0);
 }
 
