@@ -432,8 +432,17 @@ MergeDecision Weigh(const ReportSignature& report, const ReportSignature& open_c
   const std::string same =
       explain ? absl::StrCat("same family ", report.family, ", ", where) : std::string();
   if (sensor) {
-    d.merge = true;
-    if (explain) d.reason = absl::StrCat(same, ", sensor condition (text not compared)");
+    // A sensor's condition has no words to compare: only its own category says it is the same
+    // problem (a water-depth alarm is not a complaint about the toilets next to it).
+    d.merge = report.category_code == open_case.category_code;
+    if (explain) {
+      d.reason = d.merge ? absl::StrCat(same, ", sensor condition of the same category ",
+                                        report.category_code, " (text not compared)")
+                         : absl::StrCat(
+                               same, ", but a sensor condition of ",
+                               report.from_sensor ? report.category_code : open_case.category_code,
+                               " joins only reports of that category");
+    }
     return d;
   }
   if (report.category_code != open_case.category_code) needed += policy.other_category_margin;

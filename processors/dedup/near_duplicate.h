@@ -122,7 +122,8 @@ struct MergeDecision {
 // sensor condition needs that (without text an area is too coarse to be the same spot);
 // otherwise both need areas, equal or one inside the other, or both have neither location nor
 // area and kMinShinglesCitywide shingles. Last the text: a sensor condition and a citizen report
-// join without comparing it; two citizen reports need min_similarity_nearby when both are located,
+// of the same category join without comparing it (of another category, never); two citizen
+// reports need min_similarity_nearby when both are located,
 // min_similarity_citywide when neither has a place, else min_similarity_same_street or
 // min_similarity_same_district; plus other_category_margin when their categories differ.
 MergeDecision Decide(const ReportSignature& report, const ReportSignature& open_case,

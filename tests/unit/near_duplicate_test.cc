@@ -341,8 +341,18 @@ TEST(MergeDecisionTest, SensorConditionJoinsCitizenReportAtTheSpotWithoutText) {
   const NearDuplicatePolicy policy;
   MergeDecision d = Decide(p.report, p.open_case, policy);
   EXPECT_TRUE(d.merge) << d.reason;
-  EXPECT_EQ(d.reason, "same family A, 30 m apart, sensor condition (text not compared)");
+  EXPECT_EQ(d.reason,
+            "same family A, 30 m apart, sensor condition of the same category A4 (text not "
+            "compared)");
   EXPECT_TRUE(Decide(p.open_case, p.report, policy).merge);  // either side may be the sensor
+  // Another problem of the family at the same spot is not what the sensor measures.
+  ReportSignature other = p.report;
+  other.category_code = "A6";
+  d = Decide(other, p.open_case, policy);
+  EXPECT_FALSE(d.merge);
+  EXPECT_EQ(d.reason,
+            "same family A, 30 m apart, but a sensor condition of A4 joins only reports of that "
+            "category");
   p.report.has_location = false;                             // same street, but no spot
   d = Decide(p.report, p.open_case, policy);
   EXPECT_FALSE(d.merge);
